@@ -1,0 +1,37 @@
+/** Options every command shares and the app a command opens on the chosen database. */
+import { Option, type Command } from 'commander';
+import { createApp, DEFAULT_DATABASE, type B24App } from '../app/create-app.js';
+import { openStore } from '../store/open.js';
+
+export interface DbOptions {
+  db: string;
+}
+
+export function withDb(command: Command): Command {
+  return command.addOption(
+    new Option('--db <url>', 'SQLite file (or sqlite: URL) to use').env('DATABASE_URL').default(DEFAULT_DATABASE),
+  );
+}
+
+export function withJson(command: Command): Command {
+  return command.option('--json', 'print one JSON array instead of a table', false);
+}
+
+/** An app on the database for commands that read or change state; it runs no handlers. */
+export async function openApp(options: DbOptions, run: (app: B24App) => Promise<void>): Promise<void> {
+  const app = createApp({ store: openStore(options.db), workers: false, logger: { level: 'warn' } });
+  try {
+    await app.ready();
+    await run(app);
+  } finally {
+    await app.close();
+  }
+}
+
+export function positiveInteger(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
+    return n;
+  };
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/** The `b24-events` command. */
+import { Command } from 'commander';
+import { B24EventsError } from '../protocol/index.js';
+import { inboxCommand } from './inbox.js';
+import { installationsCommand } from './installations.js';
+import { permissionsCommand } from './permissions.js';
+import { serveCommand } from './serve.js';
+
+const program = new Command('b24-events')
+  .description('Receive, verify and store Bitrix24 application events; resume calls that wait for confirmation.')
+  .showHelpAfterError()
+  .addCommand(serveCommand())
+  .addCommand(installationsCommand())
+  .addCommand(permissionsCommand())
+  .addCommand(inboxCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`b24-events: ${message}\n`);
+  process.exitCode = error instanceof B24EventsError && error.status < 500 ? 2 : 1;
+});

@@ -1,0 +1,94 @@
+/**
+ * Turns a request body into the nested object Bitrix24 meant, exactly as PHP would read it:
+ * form bodies with bracket keys (`auth[member_id]`, `x[0]`), `+` for space, every value a string.
+ * JSON bodies are brought to the same shape (numbers and booleans become strings, nulls are dropped).
+ */
+import qs from 'qs';
+import { ForbiddenKeyError, MalformedBodyError } from './errors.js';
+
+export type Payload = { [key: string]: PayloadValue };
+export type PayloadValue = string | PayloadValue[] | Payload;
+
+export type BodyKind = 'form' | 'json';
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const LIMITS = { depth: 8, parameterLimit: 2000, arrayLimit: 500 };
+
+/** Which decoder a Content-Type header asks for, or undefined when we do not accept it. */
+export function bodyKindOf(contentType: string | undefined): BodyKind | undefined {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType === 'application/x-www-form-urlencoded') return 'form';
+  if (mediaType === 'application/json' || mediaType?.endsWith('+json')) return 'json';
+  return undefined;
+}
+
+export function decodeBody(kind: BodyKind, text: string): Payload {
+  return kind === 'form' ? decodeForm(text) : decodeJson(text);
+}
+
+function strictDecode(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    throw new MalformedBodyError(`The form body has an invalid percent-encoding near "${part.slice(0, 40)}".`);
+  }
+}
+
+function refusePrototypeKey(key: string): void {
+  for (const segment of key.split(/[[\].]/)) {
+    if (PROTOTYPE_KEYS.has(segment)) throw new ForbiddenKeyError(key);
+  }
+}
+
+export function decodeForm(text: string): Payload {
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    refusePrototypeKey(strictDecode(eq === -1 ? pair : pair.slice(0, eq)));
+    if (eq !== -1) strictDecode(pair.slice(eq + 1));
+  }
+  try {
+    return qs.parse(text, {
+      ...LIMITS,
+      strictDepth: true,
+      throwOnLimitExceeded: true,
+      allowPrototypes: false,
+      plainObjects: true,
+      duplicates: 'last',
+      charset: 'utf-8',
+    }) as Payload;
+  } catch (error) {
+    throw new MalformedBodyError(`The form body exceeds the decoder's limits (${(error as Error).message}).`);
+  }
+}
+
+export function decodeJson(text: string): Payload {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text, (key, value: unknown) => {
+      if (PROTOTYPE_KEYS.has(key)) throw new ForbiddenKeyError(key);
+      return value;
+    });
+  } catch (error) {
+    if (error instanceof ForbiddenKeyError) throw error;
+    throw new MalformedBodyError(`The JSON body does not parse: ${(error as Error).message}.`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new MalformedBodyError('The JSON body must be an object.');
+  }
+  return asFormValues(parsed) as Payload;
+}
+
+/** What PHP's form encoding would have made of a JSON value: strings everywhere, nulls gone. */
+function asFormValues(value: unknown): PayloadValue | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (typeof value === 'number' || typeof value === 'string') return String(value);
+  if (Array.isArray(value)) return value.map(asFormValues).filter((v) => v !== undefined);
+  const out: Payload = Object.create(null) as Payload;
+  for (const [key, inner] of Object.entries(value as object)) {
+    const converted = asFormValues(inner);
+    if (converted !== undefined) out[key] = converted;
+  }
+  return out;
+}

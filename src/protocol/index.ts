@@ -1,0 +1,6 @@
+export * from './decode.js';
+export * from './encode.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './secrets.js';
+export * from './validate.js';

@@ -1,0 +1,101 @@
+/** The inbox: every verified event, stored before it is answered, with the state of its handlers' runs. */
+import type { Insertable } from 'kysely';
+import type { Db, InboxRow, InboxStatus, InboxTable } from './schema.js';
+
+/** Stores the event unless the same one is already there; answers its id and whether it was new. */
+export async function insertInboxEvent(
+  db: Db,
+  row: Insertable<InboxTable>,
+): Promise<{ id: number; inserted: boolean }> {
+  const inserted = await db
+    .insertInto('inbox')
+    .values(row)
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { id: Number(inserted.id), inserted: true };
+  const existing = await db
+    .selectFrom('inbox')
+    .select('id')
+    .where('dedupe_key', '=', row.dedupe_key)
+    .executeTakeFirstOrThrow();
+  return { id: Number(existing.id), inserted: false };
+}
+
+/** Takes the oldest event whose handlers are due (or whose worker's lease ran out) and leases it. */
+export async function claimDueEvent(db: Db, now: string, leaseUntil: string): Promise<InboxRow | undefined> {
+  const due = db
+    .selectFrom('inbox')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+        eb.and([eb('status', '=', 'processing'), eb('locked_until', '<', now)]),
+      ]),
+    )
+    .orderBy('id')
+    .limit(1);
+  return db
+    .updateTable('inbox')
+    .set((eb) => ({ status: 'processing', locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', (eb) => eb.selectFrom(due.as('due')).select('due.id'))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function finishInboxEvent(
+  db: Db,
+  id: number,
+  outcome: { status: 'done' | 'failed'; error?: string; at: string } | { status: 'pending'; error: string; retryAt: string },
+): Promise<void> {
+  await db
+    .updateTable('inbox')
+    .set(
+      outcome.status === 'pending'
+        ? { status: 'pending', last_error: outcome.error, next_attempt_at: outcome.retryAt, locked_until: null }
+        : { status: outcome.status, last_error: outcome.error ?? null, finished_at: outcome.at, locked_until: null },
+    )
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Puts a finished or failed event back in line, its attempts counted from zero. */
+export async function requeueInboxEvent(db: Db, id: number, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('inbox')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, locked_until: null, finished_at: null })
+    .where('id', '=', id)
+    .where('status', 'in', ['done', 'failed'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export interface InboxQuery {
+  event?: string | undefined;
+  memberId?: string | undefined;
+  status?: InboxStatus | undefined;
+  limit?: number | undefined;
+}
+
+export function listInboxEvents(db: Db, query: InboxQuery = {}): Promise<InboxRow[]> {
+  let q = db.selectFrom('inbox').selectAll().orderBy('id', 'desc').limit(query.limit ?? 50);
+  if (query.event) q = q.where('event', '=', query.event.toUpperCase());
+  if (query.memberId) q = q.where('member_id', '=', query.memberId);
+  if (query.status) q = q.where('status', '=', query.status);
+  return q.execute();
+}
+
+export function getInboxEvent(db: Db, id: number): Promise<InboxRow | undefined> {
+  return db.selectFrom('inbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findInboxEventByKey(
+  db: Db,
+  dedupeKey: string,
+): Promise<Pick<InboxRow, 'id' | 'application_token_hash'> | undefined> {
+  return db
+    .selectFrom('inbox')
+    .select(['id', 'application_token_hash'])
+    .where('dedupe_key', '=', dedupeKey)
+    .executeTakeFirst();
+}

@@ -1,0 +1,79 @@
+/** The schema, as ordered migrations that run the same on SQLite and PostgreSQL. */
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import type { Dialect } from './schema.js';
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '001_receiver': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('installations')
+          .addColumn('member_id', 'text', (c) => c.primaryKey())
+          .addColumn('domain', 'text', (c) => c.notNull())
+          .addColumn('client_endpoint', 'text')
+          .addColumn('server_endpoint', 'text')
+          .addColumn('application_token', 'text', (c) => c.notNull())
+          .addColumn('access_token', 'text')
+          .addColumn('refresh_token', 'text')
+          .addColumn('access_expires_at', 'text')
+          .addColumn('scope', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer')
+          .addColumn('installed_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('uninstalled_at', 'text')
+          .execute();
+
+        await db.schema
+          .createTable('inbox')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('dedupe_key', 'text', (c) => c.notNull().unique())
+          .addColumn('member_id', 'text', (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('ts', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('application_token_hash', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('locked_until', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('finished_at', 'text')
+          .execute();
+        await db.schema.createIndex('inbox_due').on('inbox').columns(['status', 'next_attempt_at']).execute();
+        await db.schema.createIndex('inbox_member').on('inbox').columns(['member_id', 'id']).execute();
+
+        await db.schema
+          .createTable('permissions')
+          .addColumn('member_id', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull())
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('language_id', 'text')
+          .addColumn('decided_at', 'text')
+          .addColumn('received_at', 'text')
+          .addColumn('requested_at', 'text')
+          .addColumn('token_expires_at', 'text')
+          .addPrimaryKeyConstraint('permissions_pk', ['member_id', 'token_hash', 'method'])
+          .execute();
+      },
+    },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(dialect) },
+    migrationTableName: 'b24_events_migrations',
+    migrationLockTableName: 'b24_events_migrations_lock',
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+export const nowIso = (): string => new Date().toISOString();
+export { sql };

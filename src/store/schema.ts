@@ -1,0 +1,75 @@
+/** Table types shared by every adapter. Times are ISO-8601 UTC strings, which sort as text on both engines. */
+import type { Generated, Kysely, Selectable, Transaction } from 'kysely';
+
+export type InstallationStatus = 'installing' | 'active' | 'uninstalled';
+export type InboxStatus = 'pending' | 'processing' | 'done' | 'failed';
+export type PermissionState = 'waiting' | 'granted' | 'denied';
+
+export interface InstallationsTable {
+  member_id: string;
+  domain: string;
+  client_endpoint: string | null;
+  server_endpoint: string | null;
+  application_token: string;
+  access_token: string | null;
+  refresh_token: string | null;
+  access_expires_at: string | null;
+  scope: string | null;
+  status: InstallationStatus;
+  version: number | null;
+  installed_at: string;
+  updated_at: string;
+  uninstalled_at: string | null;
+}
+
+export interface InboxTable {
+  id: Generated<number>;
+  dedupe_key: string;
+  member_id: string;
+  event: string;
+  ts: string;
+  received_at: string;
+  payload: string;
+  /** sha256 of the application_token the event came with: a repeated delivery must carry the same one. */
+  application_token_hash: string;
+  status: InboxStatus;
+  attempts: number;
+  next_attempt_at: string;
+  locked_until: string | null;
+  last_error: string | null;
+  finished_at: string | null;
+}
+
+export interface PermissionsTable {
+  member_id: string;
+  token_hash: string;
+  method: string;
+  state: PermissionState;
+  language_id: string | null;
+  decided_at: string | null;
+  received_at: string | null;
+  requested_at: string | null;
+  token_expires_at: string | null;
+}
+
+export interface Database {
+  installations: InstallationsTable;
+  inbox: InboxTable;
+  permissions: PermissionsTable;
+}
+
+export type Db = Kysely<Database> | Transaction<Database>;
+export type Installation = Selectable<InstallationsTable>;
+export type InboxRow = Selectable<InboxTable>;
+export type PermissionRow = Selectable<PermissionsTable>;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The storage port: a Kysely handle on one of the supported engines. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Creates or upgrades the schema; safe to call again. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
