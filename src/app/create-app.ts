@@ -91,6 +91,7 @@ export function createApp(options: AppOptions = {}): B24App {
   );
 
   let started: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
   const ready = () =>
     (started ??= store.migrate().then(() => {
       if (options.workers !== false) worker.start();
@@ -159,10 +160,7 @@ export function createApp(options: AppOptions = {}): B24App {
     log,
     store,
     ready,
-    async close() {
-      await worker.close();
-      await store.close();
-    },
+    close: () => (closed ??= worker.close().then(() => store.close())),
   };
   return app;
 }

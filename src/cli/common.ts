@@ -1,5 +1,5 @@
 /** Options every command shares and the app a command opens on the chosen database. */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createApp, DEFAULT_DATABASE, type B24App } from '../app/create-app.js';
 import { openStore } from '../store/open.js';
 
@@ -28,10 +28,10 @@ export async function openApp(options: DbOptions, run: (app: B24App) => Promise<
   }
 }
 
-export function positiveInteger(name: string) {
+export function wholeNumber(name: string, min = 1) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
+    if (!/^\d+$/.test(value) || n < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}, not "${value}".`);
     return n;
   };
 }

@@ -1,7 +1,7 @@
 /** `b24-events inbox`: stored events and their handlers' state; `inbox replay ID` runs an event's handlers again. */
 import { Command, Option } from 'commander';
 import type { InboxEntry } from '../core/views.js';
-import { openApp, positiveInteger, withDb, withJson, type DbOptions } from './common.js';
+import { openApp, wholeNumber, withDb, withJson, type DbOptions } from './common.js';
 import { print } from './output.js';
 
 interface ListOptions extends DbOptions {
@@ -12,15 +12,16 @@ interface ListOptions extends DbOptions {
   json: boolean;
 }
 
-function listCommand(): Command {
+export function inboxCommand(): Command {
   return withJson(
     withDb(
-      new Command('list')
-        .description('list stored events, newest first')
+      new Command('inbox')
+        .enablePositionalOptions()
+        .description('list stored events, newest first; "inbox replay ID" runs one again')
         .option('--event <name>', 'only this event (e.g. ONAPPMETHODCONFIRM)')
         .option('--member-id <id>', 'only this portal')
         .addOption(new Option('--status <status>', 'only this status').choices(['pending', 'processing', 'done', 'failed']))
-        .option('--limit <n>', 'at most this many', positiveInteger('--limit'), 50),
+        .option('--limit <n>', 'at most this many', wholeNumber('--limit'), 50),
     ),
   ).action(async (options: ListOptions) =>
     openApp(options, async (app) => {
@@ -35,11 +36,11 @@ function listCommand(): Command {
         ['LAST ERROR', (e) => e.lastError],
       ], 'The inbox is empty.');
     }),
-  );
+  ).addCommand(replayCommand());
 }
 
 function replayCommand(): Command {
-  return withDb(new Command('replay').description("run a finished or failed event's handlers again").argument('<id>', 'inbox id', positiveInteger('id')))
+  return withDb(new Command('replay').description("run a finished or failed event's handlers again").argument('<id>', 'inbox id', wholeNumber('id')))
     .action(async (id: number, options: DbOptions) =>
       openApp(options, async (app) => {
         if (!(await app.inbox.replay(id))) {
@@ -50,9 +51,3 @@ function replayCommand(): Command {
     );
 }
 
-export function inboxCommand(): Command {
-  return new Command('inbox')
-    .description('stored events (default: list)')
-    .addCommand(listCommand(), { isDefault: true })
-    .addCommand(replayCommand());
-}

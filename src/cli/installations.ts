@@ -4,8 +4,8 @@ import type { InstallationView } from '../core/views.js';
 import { openApp, withDb, withJson, type DbOptions } from './common.js';
 import { print } from './output.js';
 
-function listCommand(): Command {
-  return withJson(withDb(new Command('list').description('list installations'))).action(
+export function installationsCommand(): Command {
+  return withJson(withDb(new Command('installations').enablePositionalOptions().description('list installations; "installations add" registers one by hand'))).action(
     async (options: DbOptions & { json: boolean }) =>
       openApp(options, async (app) => {
         print<InstallationView>(await app.installations.list(), options.json, [
@@ -17,7 +17,7 @@ function listCommand(): Command {
           ['INSTALLED AT', (i) => i.installedAt],
         ], 'No installations.');
       }),
-  );
+  ).addCommand(addCommand());
 }
 
 interface AddOptions extends DbOptions {
@@ -45,9 +45,3 @@ function addCommand(): Command {
   );
 }
 
-export function installationsCommand(): Command {
-  return new Command('installations')
-    .description('installations of the app (default: list)')
-    .addCommand(listCommand(), { isDefault: true })
-    .addCommand(addCommand());
-}

@@ -10,6 +10,7 @@ import { serveCommand } from './serve.js';
 const program = new Command('b24-events')
   .description('Receive, verify and store Bitrix24 application events; resume calls that wait for confirmation.')
   .showHelpAfterError()
+  .enablePositionalOptions()
   .addCommand(serveCommand())
   .addCommand(installationsCommand())
   .addCommand(permissionsCommand())

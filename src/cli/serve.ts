@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { createApp } from '../app/create-app.js';
 import { createServer } from '../server/server.js';
 import { openStore } from '../store/open.js';
-import { positiveInteger, withDb, type DbOptions } from './common.js';
+import { wholeNumber, withDb, type DbOptions } from './common.js';
 
 interface ServeOptions extends DbOptions {
   port: number;
@@ -14,7 +14,7 @@ export function serveCommand(): Command {
   return withDb(
     new Command('serve')
       .description('serve POST /bitrix24/events and /bitrix24/install, /health and /metrics')
-      .addOption(new Option('--port <n>', 'port to listen on').env('PORT').default(3000).argParser(positiveInteger('--port')))
+      .addOption(new Option('--port <n>', 'port to listen on').env('PORT').default(3000).argParser(wholeNumber('--port', 0)))
       .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1')),
   ).action(async (options: ServeOptions) => {
     const app = createApp({ store: openStore(options.db), publicUrl: process.env.PUBLIC_URL });

@@ -1,6 +1,6 @@
 /** pino, with every secret key of protocol/secrets.ts redacted wherever it appears in a log line. */
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { SECRET_KEYS, REDACTED } from '../protocol/index.js';
+import { REDACTED, SECRET_KEYS, redact } from '../protocol/index.js';
 
 export type { Logger } from 'pino';
 
@@ -17,7 +17,8 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   const options: LoggerOptions = {
     name: 'b24-events',
     level: settings.level ?? process.env.LOG_LEVEL ?? 'info',
-    redact: { paths: redactPaths, censor: REDACTED },
+    // An `auth` object (the event's block) keeps its non-secret fields; an `auth` string (a REST parameter) is a token.
+    redact: { paths: redactPaths, censor: (value) => (value !== null && typeof value === 'object' ? redact(value) : REDACTED) },
   };
   if (settings.destination) return pino(options, settings.destination as pino.DestinationStream);
   const pretty = settings.pretty ?? Boolean(process.stdout.isTTY);

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import * as bodies from '../fixtures/bodies.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { CLIENT_ID, CLIENT_SECRET, startFakeOAuth, type FakeOAuth } from '../helpers/oauth.js';
+
+let oauth: FakeOAuth;
+let t: TestApp;
+before(async () => {
+  oauth = await startFakeOAuth();
+});
+after(() => oauth.close());
+beforeEach(() => {
+  t = createTestApp({ oauthUrl: oauth.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+});
+afterEach(() => t.close());
+
+const installed = async () => {
+  const pair = oauth.issue();
+  assert.equal((await t.post(bodies.install(pair.refresh_token))).status, 200);
+  return pair;
+};
+const storedRow = async () =>
+  t.app.store.db.selectFrom('installations').selectAll().where('member_id', '=', bodies.MEMBER_ID).executeTakeFirstOrThrow();
+
+describe('ONAPPINSTALL, verified with the OAuth server', () => {
+  it('stores the installation with the endpoints and fresh tokens of the OAuth answer', async () => {
+    const pair = await installed();
+    const view = await t.app.installations.get(bodies.MEMBER_ID);
+    assert.equal(view?.status, 'active');
+    assert.equal(view?.domain, bodies.DOMAIN);
+    assert.equal(view?.version, 1);
+    assert.equal(view?.clientEndpoint, 'https://portal.bitrix24.com/rest/');
+    const row = await storedRow();
+    assert.equal(row.application_token, bodies.APPLICATION_TOKEN);
+    assert.notEqual(row.refresh_token, pair.refresh_token, 'the spent refresh token is replaced by the new one');
+    assert.equal(oauth.authority.check(row.access_token!).hasOwnProperty('memberId'), true);
+    assert.ok(row.access_expires_at! > new Date().toISOString());
+    // Events are now accepted with that application_token.
+    assert.equal((await t.post(bodies.methodConfirmGranted)).status, 200);
+  });
+
+  it('refuses an ONAPPINSTALL whose refresh token the OAuth server does not know (403)', async () => {
+    const answer = await t.post(bodies.install('not-a-token-the-server-issued'));
+    assert.equal(answer.status, 403);
+    assert.equal(answer.json.error, 'install_not_verified');
+    assert.match(String(answer.json.message), /invalid_grant/);
+    assert.equal(await t.app.installations.get(bodies.MEMBER_ID), undefined);
+    assert.deepEqual(await t.app.inbox.list(), []);
+  });
+
+  it('refuses an ONAPPINSTALL whose tokens belong to another portal (403)', async () => {
+    const other = oauth.issue('ffffffffffffffffffffffffffffffff');
+    const answer = await t.post(bodies.install(other.refresh_token));
+    assert.equal(answer.status, 403);
+    assert.match(String(answer.json.message), /another portal/);
+    assert.equal(await t.app.installations.get(bodies.MEMBER_ID), undefined);
+  });
+
+  it('refuses an ONAPPINSTALL when the app has no client credentials, saying so', async () => {
+    await t.close();
+    t = createTestApp({ oauthUrl: oauth.url, clientId: '', clientSecret: '' });
+    const answer = await t.post(bodies.install(oauth.issue().refresh_token));
+    assert.equal(answer.status, 403);
+    assert.match(String(answer.json.message), /B24_CLIENT_ID and B24_CLIENT_SECRET/);
+  });
+
+  it('refuses an ONAPPINSTALL when the OAuth server cannot be reached', async () => {
+    await t.close();
+    t = createTestApp({ oauthUrl: 'http://127.0.0.1:9', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    const answer = await t.post(bodies.install('whatever'));
+    assert.equal(answer.status, 403);
+    assert.match(String(answer.json.message), /could not be reached/);
+    assert.ok(!t.logs.join('').includes(CLIENT_SECRET), 'the client secret is not logged');
+  });
+
+  it('treats a repeated ONAPPINSTALL for an active installation as the same installation', async () => {
+    const pair = await installed();
+    const before = await storedRow();
+    const again = await t.post(bodies.install(pair.refresh_token));
+    assert.equal(again.status, 200);
+    assert.equal(again.json.duplicate, true);
+    assert.deepEqual(await storedRow(), before);
+    assert.equal((await t.app.installations.list()).length, 1);
+  });
+
+  it('keeps an installation that is not finished (INSTALLED=N) from receiving events until it is', async () => {
+    const pair = oauth.issue();
+    assert.equal((await t.post(bodies.install(pair.refresh_token, bodies.APPLICATION_TOKEN, 'N'))).status, 200);
+    assert.equal((await t.app.installations.get(bodies.MEMBER_ID))?.status, 'installing');
+    const refused = await t.post(bodies.methodConfirmGranted);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.json.error, 'installation_not_finished');
+    const finished = await t.post(bodies.install(pair.refresh_token).replace('ts=1478790000', 'ts=1478790100'));
+    assert.equal(finished.status, 200);
+    assert.equal((await t.app.installations.get(bodies.MEMBER_ID))?.status, 'active');
+  });
+});
+
+describe('ONAPPUPDATE and ONAPPUNINSTALL', () => {
+  it('ONAPPUPDATE with the stored token takes its tokens and version', async () => {
+    await installed();
+    const answer = await t.post(bodies.update('y0t0igpbvzmqhe66jx3gl38oivif96pz'));
+    assert.equal(answer.status, 200);
+    const row = await storedRow();
+    assert.equal(row.version, 2);
+    assert.equal(row.access_token, 'u7q7fdmswjn7eb33gu0di05flsfc63mw');
+    assert.equal(row.refresh_token, 'y0t0igpbvzmqhe66jx3gl38oivif96pz');
+    assert.equal(row.access_expires_at, new Date(1478803600 * 1000).toISOString());
+  });
+
+  it('ONAPPUPDATE with a new application_token rotates it, once the OAuth server vouches for it', async () => {
+    await installed();
+    const rotated = 'd4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9';
+    const answer = await t.post(bodies.update(oauth.issue().refresh_token, rotated));
+    assert.equal(answer.status, 200);
+    assert.equal((await storedRow()).application_token, rotated);
+    assert.equal((await t.post(bodies.methodConfirmGranted)).json.error, 'token_mismatch');
+    assert.equal((await t.post(bodies.methodConfirmGranted.replace(bodies.APPLICATION_TOKEN, rotated))).status, 200);
+  });
+
+  it('refuses an ONAPPUPDATE with a new application_token that the OAuth server does not vouch for', async () => {
+    await installed();
+    const answer = await t.post(bodies.update('forged', 'd4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9'));
+    assert.equal(answer.status, 403);
+    assert.equal((await storedRow()).application_token, bodies.APPLICATION_TOKEN);
+  });
+
+  it('ONAPPUNINSTALL marks the installation uninstalled and erases its OAuth tokens', async () => {
+    await installed();
+    const answer = await t.post(bodies.uninstall);
+    assert.equal(answer.status, 200);
+    const row = await storedRow();
+    assert.equal(row.status, 'uninstalled');
+    assert.equal(row.access_token, null);
+    assert.equal(row.refresh_token, null);
+    assert.ok(row.uninstalled_at);
+    const repeated = await t.post(bodies.uninstall);
+    assert.equal(repeated.status, 200, 'a repeated delivery is still answered 2xx');
+    assert.equal(repeated.json.duplicate, true);
+  });
+
+  it('a reinstall after uninstall is verified again and makes the installation active', async () => {
+    await installed();
+    await t.post(bodies.uninstall);
+    const pair = oauth.issue();
+    const answer = await t.post(bodies.install(pair.refresh_token, 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1').replace('ts=1478790000', 'ts=1478900000'));
+    assert.equal(answer.status, 200);
+    assert.equal((await t.app.installations.get(bodies.MEMBER_ID))?.status, 'active');
+  });
+});
