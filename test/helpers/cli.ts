@@ -43,13 +43,15 @@ export async function startServer(args: string[], env: Record<string, string> = 
     child.stderr!.on('data', (chunk) => (output += String(chunk)));
     child.on('exit', () => reject(new Error(`server exited:\n${output}`)));
   });
+  const stopChild = (signal: NodeJS.Signals) =>
+    new Promise<number | null>((resolve) => {
+      child.on('exit', (code) => resolve(code));
+      child.kill(signal);
+    });
   return {
     url,
     output: () => output,
-    stop: () =>
-      new Promise<number | null>((resolve) => {
-        child.on('exit', (code) => resolve(code));
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild('SIGTERM'),
+    kill: (signal: NodeJS.Signals) => stopChild(signal),
   };
 }
