@@ -1,9 +1,30 @@
 /** The public API of b24-events. */
 export { createApp, DEFAULT_DATABASE, DEFAULT_MAX_BODY_BYTES } from './app/create-app.js';
-export type { AppOptions, B24App, EventName, InboxApi, InstallationsApi } from './app/create-app.js';
+export type { AppOptions, B24App, EventName, InboxApi } from './app/create-app.js';
+export type { CallsApi, InstallationsApi } from './app/queries.js';
+export type { BindResult } from './core/binding.js';
+export type { CallOptions, CallOutcome, PortalClient } from './core/portal-client.js';
+export type { ParkedCallSettings, ResumeContext, ResumeHandler, ResumeOutcome } from './core/parked-call-worker.js';
+export { PortalUnavailableError } from './core/tokens.js';
+export type { BatchAnswer, BatchCommand, RestSettings } from './rest/client.js';
+export {
+  AccessDenied,
+  ExpiredToken,
+  InsufficientScope,
+  InvalidToken,
+  MethodConfirmDenied,
+  MethodConfirmWaiting,
+  MethodNotFound,
+  OperationTimeLimit,
+  Overloaded,
+  QueryLimitExceeded,
+  RestError,
+  RestUnreachable,
+} from './rest/errors.js';
+export { OAuthError } from './rest/oauth.js';
 export type { EventHandler, HandlerContext, InboxWorkerSettings } from './core/inbox-worker.js';
 export type { ManualInstallation } from './core/installations.js';
-export type { InboxEntry, InstallationView, Permission } from './core/views.js';
+export type { InboxEntry, InstallationView, ParkedCall, Permission, PermissionStatus } from './core/views.js';
 export type { IncomingBody, Receipt } from './core/receiver.js';
 export { EventNotVerifiedError } from './core/verify.js';
 export { createLogger, type LoggerSettings } from './core/logger.js';

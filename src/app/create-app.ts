@@ -1,16 +1,20 @@
-/** `createApp()`: the public API. Wires the receiver, the inbox workers and the adapters around one store. */
+/** `createApp()`: the public API. Wires the receiver, the workers, the REST client and the adapters around one store. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import type { B24Event } from '../protocol/index.js';
+import { bindEvents, type BindResult } from '../core/binding.js';
 import { defaultInboxSettings, InboxWorker, type EventHandler, type InboxWorkerSettings } from '../core/inbox-worker.js';
-import { registerInstallation, type ManualInstallation } from '../core/installations.js';
 import { createLogger, type Logger, type LoggerSettings } from '../core/logger.js';
+import { defaultParkedCallSettings, ParkedCallWorker, type ParkedCallSettings, type ResumeHandler } from '../core/parked-call-worker.js';
+import { portalClient, type PortalClient } from '../core/portal-client.js';
 import { Receiver, type IncomingBody, type Receipt, type ReceiveOutcome } from '../core/receiver.js';
-import { inboxEntryView, installationView, permissionView, type InboxEntry, type InstallationView, type Permission } from '../core/views.js';
+import { InstallationTokens } from '../core/tokens.js';
+import type { InboxEntry, Permission } from '../core/views.js';
+import { RestClient, type RestSettings } from '../rest/client.js';
 import { DEFAULT_OAUTH_URL } from '../rest/oauth.js';
-import { listInboxEvents, requeueInboxEvent, type InboxQuery } from '../store/inbox.js';
-import { getInstallation, listInstallations } from '../store/installations.js';
-import { listPermissions } from '../store/permissions.js';
+import type { InboxQuery } from '../store/inbox.js';
+import { getInstallation } from '../store/installations.js';
+import { requeueInboxEvent } from '../store/inbox.js';
 import type { Store } from '../store/schema.js';
 import { sqliteStore } from '../store/sqlite.js';
 import { createHandle, type Handle } from '../http/handle.js';
@@ -18,25 +22,28 @@ import { fetchAdapter } from '../http/fetch.js';
 import { nodeAdapter } from '../http/node.js';
 import { fastifyPlugin, type FastifyPluginOptions } from '../http/fastify.js';
 import { createMetrics } from './metrics.js';
+import { queries, type CallsApi, type InstallationsApi } from './queries.js';
 
 export const DEFAULT_DATABASE = './data/b24-events.sqlite';
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 export interface AppOptions {
-  /** The app's OAuth credentials; needed to verify ONAPPINSTALL. Default: B24_CLIENT_ID / B24_CLIENT_SECRET. */
+  /** The app's OAuth credentials; needed to verify ONAPPINSTALL and refresh tokens. Default: B24_CLIENT_ID / B24_CLIENT_SECRET. */
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   /** The OAuth server. Default: B24_OAUTH_URL or https://oauth.bitrix.info. */
   oauthUrl?: string | undefined;
   /** Default: the SQLite file ./data/b24-events.sqlite. */
   store?: Store;
-  /** Where Bitrix24 reaches this app's handlers. */
+  /** Where Bitrix24 reaches this app: events are bound to PUBLIC_URL/bitrix24/events after install. Default: PUBLIC_URL. */
   publicUrl?: string | undefined;
   /** Largest accepted body. Default 64 KiB. */
   maxBodyBytes?: number;
   logger?: Logger | LoggerSettings;
   inbox?: Partial<InboxWorkerSettings>;
-  /** Run the handlers' workers in this process. Default true. */
+  parkedCalls?: Partial<ParkedCallSettings>;
+  rest?: Partial<RestSettings>;
+  /** Run the handler and parked-call workers in this process. Default true. */
   workers?: boolean;
 }
 
@@ -49,14 +56,14 @@ export interface InboxApi {
   replay(id: number): Promise<boolean>;
 }
 
-export interface InstallationsApi {
-  list(): Promise<InstallationView[]>;
-  get(memberId: string): Promise<InstallationView | undefined>;
-  add(installation: ManualInstallation): Promise<InstallationView>;
-}
-
 export interface B24App {
   on<N extends EventName>(name: N, handler: EventHandler<B24Event<Uppercase<N>>>): B24App;
+  /** Registers what runs when a call parked with `whenWaiting: { park: name }` finishes. */
+  resume<R = unknown>(name: string, handler: ResumeHandler<R>): B24App;
+  /** REST calls to one portal, with its stored tokens. */
+  rest(memberId: string): PortalClient;
+  /** Binds this app's events on a portal to PUBLIC_URL/bitrix24/events. */
+  bind(memberId: string): Promise<BindResult[]>;
   receive(incoming: IncomingBody): Promise<Receipt>;
   handle: Handle;
   fetch(request: Request): Promise<Response>;
@@ -64,6 +71,7 @@ export interface B24App {
   fastify: FastifyPluginAsync<FastifyPluginOptions>;
   installations: InstallationsApi;
   permissions(memberId?: string): Promise<Permission[]>;
+  calls: CallsApi;
   inbox: InboxApi;
   metrics: ReturnType<typeof createMetrics>['registry'];
   log: Logger;
@@ -80,27 +88,52 @@ export function createApp(options: AppOptions = {}): B24App {
   const store = options.store ?? sqliteStore(DEFAULT_DATABASE);
   const log = isLogger(options.logger) ? options.logger : createLogger(options.logger);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const publicUrl = options.publicUrl ?? process.env.PUBLIC_URL;
+  const oauth = {
+    oauthUrl: options.oauthUrl ?? process.env.B24_OAUTH_URL ?? DEFAULT_OAUTH_URL,
+    clientId: options.clientId ?? process.env.B24_CLIENT_ID,
+    clientSecret: options.clientSecret ?? process.env.B24_CLIENT_SECRET,
+  };
   const metrics = createMetrics();
   const handlers = new Map<string, EventHandler[]>();
-  const worker = new InboxWorker(
+  const resumers = new Map<string, ResumeHandler>();
+  const rest = new RestClient(new InstallationTokens(store, oauth), options.rest);
+
+  const bind = async (memberId: string) => {
+    if (!publicUrl) throw new Error('PUBLIC_URL (or the publicUrl option) is not set, so there is no address to bind events to.');
+    return bindEvents(rest, memberId, publicUrl, handlers.keys());
+  };
+  // Bitrix24 forgets an app's bindings when it is installed or updated: bind again, after the answer, from the inbox.
+  const bindAfterLifecycle: EventHandler = async (event, ctx) => {
+    const installation = await getInstallation(store.db, event.auth.memberId);
+    if (!publicUrl || installation?.status !== 'active') return;
+    ctx.log.info({ bindings: await bind(event.auth.memberId) }, 'events bound');
+  };
+  const builtIn: Record<string, EventHandler[]> = { ONAPPINSTALL: [bindAfterLifecycle], ONAPPUPDATE: [bindAfterLifecycle] };
+
+  const inboxWorker = new InboxWorker(
     store,
-    (event) => handlers.get(event) ?? [],
+    (event) => [...(builtIn[event] ?? []), ...(handlers.get(event) ?? [])],
     { ...defaultInboxSettings, ...options.inbox },
     log,
     (outcome) => metrics.countHandled(outcome),
   );
+  const callWorker = new ParkedCallWorker(store, rest, (name) => resumers.get(name), { ...defaultParkedCallSettings, ...options.parkedCalls }, log);
 
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
   const ready = () =>
     (started ??= store.migrate().then(() => {
-      if (options.workers !== false) worker.start();
+      if (options.workers === false) return;
+      inboxWorker.start();
+      callWorker.start();
     }));
 
   const observe = (outcome: ReceiveOutcome) => {
     metrics.countReceived(outcome);
     if (outcome.ok) {
-      log.info({ inboxId: outcome.receipt.inboxId, event: outcome.receipt.event, memberId: outcome.receipt.memberId, duplicate: outcome.receipt.duplicate }, 'event stored');
+      const { inboxId, event, memberId, duplicate } = outcome.receipt;
+      log.info({ inboxId, event, memberId, duplicate }, 'event stored');
     } else {
       log.warn({ event: outcome.event, memberId: outcome.memberId, error: outcome.error.code, reason: outcome.error.message }, 'event refused');
     }
@@ -108,19 +141,19 @@ export function createApp(options: AppOptions = {}): B24App {
   const receiver = new Receiver({
     store,
     maxBodyBytes,
-    oauth: {
-      oauthUrl: options.oauthUrl ?? process.env.B24_OAUTH_URL ?? DEFAULT_OAUTH_URL,
-      clientId: options.clientId ?? process.env.B24_CLIENT_ID,
-      clientSecret: options.clientSecret ?? process.env.B24_CLIENT_SECRET,
-    },
+    oauth,
     observe,
-    onStored: () => worker.wake(),
+    onStored: () => {
+      inboxWorker.wake();
+      callWorker.wake();
+    },
   });
   const receive = async (incoming: IncomingBody) => {
     await ready();
     return receiver.receive(incoming);
   };
   const handle = createHandle(receive, (error) => log.error({ err: error }, 'event could not be stored'));
+  const read = queries(store, ready);
 
   const app: B24App = {
     on(name, handler) {
@@ -128,31 +161,26 @@ export function createApp(options: AppOptions = {}): B24App {
       handlers.set(key, [...(handlers.get(key) ?? []), handler as EventHandler]);
       return app;
     },
+    resume(name, handler) {
+      resumers.set(name, handler as ResumeHandler);
+      return app;
+    },
+    rest: (memberId) => portalClient(store, rest, memberId, () => callWorker.wake(), ready),
+    bind: async (memberId) => (await ready(), bind(memberId)),
     receive,
     handle,
     fetch: fetchAdapter(handle, maxBodyBytes),
     node: nodeAdapter(handle, maxBodyBytes),
     fastify: fastifyPlugin(handle, maxBodyBytes),
-    installations: {
-      list: async () => (await ready(), (await listInstallations(store.db)).map(installationView)),
-      get: async (memberId) => {
-        await ready();
-        const row = await getInstallation(store.db, memberId);
-        return row && installationView(row);
-      },
-      add: async (input) => {
-        await ready();
-        await registerInstallation(store.db, input);
-        return installationView((await getInstallation(store.db, input.memberId))!);
-      },
-    },
-    permissions: async (memberId) => (await ready(), (await listPermissions(store.db, memberId)).map(permissionView)),
+    installations: read.installations,
+    permissions: read.permissions,
+    calls: read.calls,
     inbox: {
-      list: async (query) => (await ready(), (await listInboxEvents(store.db, query)).map(inboxEntryView)),
+      list: read.inbox.list,
       replay: async (id) => {
         await ready();
         const requeued = await requeueInboxEvent(store.db, id, new Date().toISOString());
-        if (requeued) worker.wake();
+        if (requeued) inboxWorker.wake();
         return requeued;
       },
     },
@@ -160,7 +188,7 @@ export function createApp(options: AppOptions = {}): B24App {
     log,
     store,
     ready,
-    close: () => (closed ??= worker.close().then(() => store.close())),
+    close: () => (closed ??= Promise.all([inboxWorker.close(), callWorker.close()]).then(() => store.close())),
   };
   return app;
 }

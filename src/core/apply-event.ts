@@ -2,6 +2,7 @@
 import { sha256Hex, type AnyRawEvent, type RawEvent } from '../protocol/index.js';
 import { expiryOf } from '../rest/oauth.js';
 import { saveInstallation, updateInstallation } from '../store/installations.js';
+import { decideParkedCalls } from '../store/parked-calls.js';
 import { recordDecision } from '../store/permissions.js';
 import type { Db } from '../store/schema.js';
 import type { Proof } from './prove.js';
@@ -73,15 +74,16 @@ export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Da
       return;
     case 'ONAPPMETHODCONFIRM': {
       const { data, ts } = raw as RawEvent<'ONAPPMETHODCONFIRM'>;
+      const key = { memberId, tokenHash: sha256Hex(data.TOKEN), method: data.METHOD.toLowerCase() };
+      const granted = data.CONFIRMED === '1';
       await recordDecision(db, {
-        memberId,
-        tokenHash: sha256Hex(data.TOKEN),
-        method: data.METHOD.toLowerCase(),
-        granted: data.CONFIRMED === '1',
+        ...key,
+        granted,
         languageId: data.LANGUAGE_ID,
         decidedAt: new Date(Number(ts) * 1000).toISOString(),
         receivedAt: at,
       });
+      await decideParkedCalls(db, key, granted, at);
       return;
     }
     default:

@@ -7,6 +7,7 @@ import { normaliseEvent, redactText, type B24Event } from '../protocol/index.js'
 import { claimDueEvent, finishInboxEvent } from '../store/inbox.js';
 import { getInstallation } from '../store/installations.js';
 import type { InboxRow, Store } from '../store/schema.js';
+import { backoffDelay, withTimeout } from './backoff.js';
 import type { Logger } from './logger.js';
 
 export interface HandlerContext {
@@ -115,18 +116,11 @@ export class InboxWorker {
   }
 
   private async runOne(handler: EventHandler, event: B24Event<string>, row: InboxRow, log: Logger): Promise<void> {
-    const timeout = AbortSignal.timeout(this.settings.handlerTimeoutMs);
-    const signal = AbortSignal.any([timeout, this.closing.signal]);
-    const ctx: HandlerContext = { inboxId: row.id, memberId: row.member_id, attempt: row.attempts, signal, log };
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () =>
-        reject(new Error(timeout.aborted ? `handler ran past ${this.settings.handlerTimeoutMs} ms` : 'the app closed during the handler'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      Promise.resolve()
-        .then(() => handler(event, ctx))
-        .then(() => resolve(), reject)
-        .finally(() => signal.removeEventListener('abort', onAbort));
-    });
+    await withTimeout(
+      (signal) => handler(event, { inboxId: row.id, memberId: row.member_id, attempt: row.attempts, signal, log }),
+      this.settings.handlerTimeoutMs,
+      this.closing.signal,
+    );
   }
 
   private async fail(row: InboxRow, error: unknown, log: Logger): Promise<void> {
@@ -135,7 +129,7 @@ export class InboxWorker {
     const message = redactText(raw, [installation?.application_token, installation?.access_token, installation?.refresh_token]);
     const last = row.attempts >= this.settings.maxAttempts;
     const now = Date.now();
-    const delay = Math.min(this.settings.retryDelayMs * 2 ** (row.attempts - 1), this.settings.maxRetryDelayMs);
+    const delay = backoffDelay(row.attempts, this.settings.retryDelayMs, this.settings.maxRetryDelayMs);
     await finishInboxEvent(
       this.store.db,
       row.id,

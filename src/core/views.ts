@@ -1,6 +1,6 @@
 /** What the API, the CLI and the pages show of stored rows: camelCase, no secrets, tokens as fingerprints. */
-import { fingerprint, fingerprintOfHash } from '../protocol/index.js';
-import type { InboxRow, Installation, PermissionRow } from '../store/schema.js';
+import { fingerprint, fingerprintOfHash, redact } from '../protocol/index.js';
+import type { InboxRow, Installation, ParkedCallRow, PermissionRow } from '../store/schema.js';
 
 export function installationView(row: Installation) {
   return {
@@ -18,15 +18,43 @@ export function installationView(row: Installation) {
   };
 }
 
-export function permissionView(row: PermissionRow) {
+export type PermissionStatus = 'waiting' | 'granted' | 'denied' | 'expired';
+
+/**
+ * A grant binds one access token: it shows as expired once that token has expired or the portal's current token
+ * is another (`currentTokenHash`, when known).
+ */
+export function permissionView(row: PermissionRow, currentTokenHash?: string, now = Date.now()) {
+  const tokenExpired = row.token_expires_at !== null && Date.parse(row.token_expires_at) <= now;
+  const rotated = currentTokenHash !== undefined && currentTokenHash !== row.token_hash;
+  const state: PermissionStatus = row.state === 'granted' && (tokenExpired || rotated) ? 'expired' : row.state;
   return {
     memberId: row.member_id,
     method: row.method,
     tokenFingerprint: fingerprintOfHash(row.token_hash),
-    state: row.state,
+    state,
     languageId: row.language_id,
     decidedAt: row.decided_at,
+    requestedAt: row.requested_at,
     receivedAt: row.received_at,
+    tokenExpiresAt: row.token_expires_at,
+  };
+}
+
+export function parkedCallView(row: ParkedCallRow) {
+  return {
+    id: Number(row.id),
+    memberId: row.member_id,
+    method: row.method,
+    state: row.state,
+    continuation: row.continuation,
+    continuationStatus: row.continuation_status,
+    tokenFingerprint: fingerprintOfHash(row.token_hash),
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    result: row.result === null ? null : redact(JSON.parse(row.result)),
+    error: row.error ?? row.continuation_error,
+    attempts: row.attempts,
   };
 }
 
@@ -46,4 +74,5 @@ export function inboxEntryView(row: InboxRow) {
 
 export type InstallationView = ReturnType<typeof installationView>;
 export type Permission = ReturnType<typeof permissionView>;
+export type ParkedCall = ReturnType<typeof parkedCallView>;
 export type InboxEntry = ReturnType<typeof inboxEntryView>;

@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './events.js';
 export * from './secrets.js';
 export * from './validate.js';
+export * from './leaky-bucket.js';

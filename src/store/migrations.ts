@@ -61,6 +61,36 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '002_parked_calls': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('parked_calls')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('member_id', 'text', (c) => c.notNull())
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('params', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull())
+          .addColumn('continuation', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('finished_at', 'text')
+          .addColumn('result', 'text')
+          .addColumn('error', 'text')
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('continuation_status', 'text', (c) => c.notNull())
+          .addColumn('continuation_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('continuation_error', 'text')
+          .addColumn('locked_until', 'text')
+          .addColumn('lease_owner', 'text')
+          .execute();
+        await db.schema.createIndex('parked_calls_decision').on('parked_calls').columns(['member_id', 'token_hash', 'method', 'state']).execute();
+        await db.schema.createIndex('parked_calls_due').on('parked_calls').columns(['state', 'next_attempt_at']).execute();
+      },
+    },
   };
 }
 

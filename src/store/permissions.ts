@@ -46,3 +46,63 @@ export function listPermissions(db: Db, memberId?: string): Promise<PermissionRo
   if (memberId) q = q.where('member_id', '=', memberId);
   return q.execute();
 }
+
+export interface PermissionKey {
+  memberId: string;
+  tokenHash: string;
+  method: string;
+}
+
+const byKey = (db: Db, key: PermissionKey) =>
+  db
+    .selectFrom('permissions')
+    .selectAll()
+    .where('member_id', '=', key.memberId)
+    .where('token_hash', '=', key.tokenHash)
+    .where('method', '=', key.method);
+
+export function getPermission(db: Db, key: PermissionKey): Promise<PermissionRow | undefined> {
+  return byKey(db, key).executeTakeFirst();
+}
+
+/**
+ * The portal answered METHOD_CONFIRM_WAITING. A decision that arrived while the call was on its way is newer than
+ * this answer and stays; an older one was forgotten by the portal (its cache can be evicted), so the token waits again.
+ */
+export async function recordWaiting(
+  db: Db,
+  w: PermissionKey & { requestedAt: string; tokenExpiresAt: string | null; callStartedAt: string },
+): Promise<PermissionRow> {
+  const existing = await getPermission(db, w);
+  if (!existing) {
+    await db
+      .insertInto('permissions')
+      .values({ member_id: w.memberId, token_hash: w.tokenHash, method: w.method, state: 'waiting', language_id: null, decided_at: null, received_at: null, requested_at: w.requestedAt, token_expires_at: w.tokenExpiresAt })
+      .execute();
+  } else if (existing.state === 'waiting' || !existing.received_at || existing.received_at < w.callStartedAt) {
+    await db
+      .updateTable('permissions')
+      .set({
+        state: 'waiting',
+        decided_at: null,
+        received_at: null,
+        requested_at: existing.state === 'waiting' ? (existing.requested_at ?? w.requestedAt) : w.requestedAt,
+        token_expires_at: w.tokenExpiresAt,
+      })
+      .where('member_id', '=', w.memberId)
+      .where('token_hash', '=', w.tokenHash)
+      .where('method', '=', w.method)
+      .execute();
+  }
+  return (await getPermission(db, w))!;
+}
+
+/** The portal answered METHOD_CONFIRM_DENIED: the administrator refused this token the method. */
+export async function recordRefusal(db: Db, r: PermissionKey & { tokenExpiresAt: string | null; at: string }): Promise<PermissionRow> {
+  await db
+    .insertInto('permissions')
+    .values({ member_id: r.memberId, token_hash: r.tokenHash, method: r.method, state: 'denied', language_id: null, decided_at: null, received_at: r.at, requested_at: null, token_expires_at: r.tokenExpiresAt })
+    .onConflict((oc) => oc.columns(['member_id', 'token_hash', 'method']).doUpdateSet({ state: 'denied', token_expires_at: r.tokenExpiresAt }))
+    .execute();
+  return (await getPermission(db, r))!;
+}

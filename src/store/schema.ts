@@ -52,16 +52,45 @@ export interface PermissionsTable {
   token_expires_at: string | null;
 }
 
+export type ParkedCallState = 'waiting' | 'ready' | 'done' | 'denied' | 'failed';
+export type ContinuationStatus = 'pending' | 'done' | 'failed' | 'skipped';
+
+export interface ParkedCallsTable {
+  id: Generated<number>;
+  member_id: string;
+  /** Lower case, as ONAPPMETHODCONFIRM names it. */
+  method: string;
+  params: string;
+  /** sha256 of the access token the call now waits under. */
+  token_hash: string;
+  continuation: string;
+  state: ParkedCallState;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+  result: string | null;
+  error: string | null;
+  attempts: number;
+  next_attempt_at: string;
+  continuation_status: ContinuationStatus;
+  continuation_attempts: number;
+  continuation_error: string | null;
+  locked_until: string | null;
+  lease_owner: string | null;
+}
+
 export interface Database {
   installations: InstallationsTable;
   inbox: InboxTable;
   permissions: PermissionsTable;
+  parked_calls: ParkedCallsTable;
 }
 
 export type Db = Kysely<Database> | Transaction<Database>;
 export type Installation = Selectable<InstallationsTable>;
 export type InboxRow = Selectable<InboxTable>;
 export type PermissionRow = Selectable<PermissionsTable>;
+export type ParkedCallRow = Selectable<ParkedCallsTable>;
 
 export type Dialect = 'sqlite' | 'postgres';
 

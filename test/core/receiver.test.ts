@@ -35,6 +35,8 @@ describe('receiving ONAPPMETHODCONFIRM', () => {
           state: 'granted',
           languageId: 'en',
           decidedAt: '2016-11-10T15:14:12.000Z',
+          requestedAt: null,
+          tokenExpiresAt: null,
         },
       ],
     );

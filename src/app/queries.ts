@@ -1,0 +1,54 @@
+/** The read side of the app: installations, the permission ledger, the inbox and parked calls, as views. */
+import { sha256Hex } from '../protocol/index.js';
+import { registerInstallation, type ManualInstallation } from '../core/installations.js';
+import { inboxEntryView, installationView, parkedCallView, permissionView, type InboxEntry, type InstallationView, type ParkedCall, type Permission } from '../core/views.js';
+import { listInboxEvents, type InboxQuery } from '../store/inbox.js';
+import { getInstallation, listInstallations } from '../store/installations.js';
+import { getParkedCall, listParkedCalls, type ParkedCallQuery } from '../store/parked-calls.js';
+import { listPermissions } from '../store/permissions.js';
+import type { Store } from '../store/schema.js';
+
+export interface InstallationsApi {
+  list(): Promise<InstallationView[]>;
+  get(memberId: string): Promise<InstallationView | undefined>;
+  add(installation: ManualInstallation): Promise<InstallationView>;
+}
+
+export interface CallsApi {
+  list(query?: ParkedCallQuery): Promise<ParkedCall[]>;
+  get(id: number): Promise<ParkedCall | undefined>;
+}
+
+export function queries(store: Store, ready: () => Promise<void>) {
+  const db = () => ready().then(() => store.db);
+  const installations: InstallationsApi = {
+    list: async () => (await listInstallations(await db())).map(installationView),
+    get: async (memberId) => {
+      const row = await getInstallation(await db(), memberId);
+      return row && installationView(row);
+    },
+    add: async (input) => {
+      await registerInstallation(await db(), input);
+      return installationView((await getInstallation(store.db, input.memberId))!);
+    },
+  };
+
+  /** The ledger, each grant checked against its portal's current token (where this app holds one). */
+  async function permissions(memberId?: string): Promise<Permission[]> {
+    const rows = await listPermissions(await db(), memberId);
+    const current = new Map<string, string>();
+    for (const i of await listInstallations(store.db)) if (i.access_token) current.set(i.member_id, sha256Hex(i.access_token));
+    return rows.map((row) => permissionView(row, current.get(row.member_id)));
+  }
+
+  const calls: CallsApi = {
+    list: async (query) => (await listParkedCalls(await db(), query)).map(parkedCallView),
+    get: async (id) => {
+      const row = await getParkedCall(await db(), id);
+      return row && parkedCallView(row);
+    },
+  };
+
+  const inbox = { list: async (query?: InboxQuery): Promise<InboxEntry[]> => (await listInboxEvents(await db(), query)).map(inboxEntryView) };
+  return { installations, permissions, calls, inbox };
+}

@@ -1,0 +1,73 @@
+/**
+ * Access tokens from the installations table, refreshed at the OAuth server one at a time per portal. A refresh
+ * token works once: concurrent callers share one refresh, and the new pair is stored before anyone uses it.
+ */
+import { B24EventsError } from '../protocol/index.js';
+import { expiryOf, refreshTokens, type OAuthCredentials } from '../rest/oauth.js';
+import type { PortalAccess, TokenSource } from '../rest/client.js';
+import { getInstallation } from '../store/installations.js';
+import type { Installation, Store } from '../store/schema.js';
+import type { OAuthSettings } from './prove.js';
+
+export class PortalUnavailableError extends B24EventsError {
+  constructor(memberId: string, why: string) {
+    super('portal_unavailable', `REST calls to member_id ${memberId} are not possible: ${why}`, 409, { memberId });
+  }
+}
+
+function accessOf(row: Installation): PortalAccess {
+  if (row.status !== 'active') throw new PortalUnavailableError(row.member_id, `its installation is ${row.status}.`);
+  if (!row.access_token || !row.client_endpoint) {
+    throw new PortalUnavailableError(row.member_id, 'the installation has no OAuth tokens (it was registered by hand, or uninstalled).');
+  }
+  return {
+    memberId: row.member_id,
+    clientEndpoint: row.client_endpoint,
+    accessToken: row.access_token,
+    expiresAt: row.access_expires_at ? new Date(row.access_expires_at) : null,
+  };
+}
+
+export class InstallationTokens implements TokenSource {
+  private readonly inflight = new Map<string, Promise<PortalAccess>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly oauth: OAuthSettings,
+  ) {}
+
+  async current(memberId: string): Promise<PortalAccess> {
+    const row = await getInstallation(this.store.db, memberId);
+    if (!row) throw new PortalUnavailableError(memberId, 'no installation is known for it.');
+    return accessOf(row);
+  }
+
+  refresh(memberId: string, stale: PortalAccess): Promise<PortalAccess> {
+    let pending = this.inflight.get(memberId);
+    if (!pending) {
+      pending = this.refreshNow(memberId, stale).finally(() => this.inflight.delete(memberId));
+      this.inflight.set(memberId, pending);
+    }
+    return pending;
+  }
+
+  private async refreshNow(memberId: string, stale: PortalAccess): Promise<PortalAccess> {
+    const row = await getInstallation(this.store.db, memberId);
+    if (!row) throw new PortalUnavailableError(memberId, 'no installation is known for it.');
+    // Someone (another call, another instance) refreshed already: use theirs.
+    if (row.access_token && row.access_token !== stale.accessToken) return accessOf(row);
+    const { clientId, clientSecret } = this.oauth;
+    if (!clientId || !clientSecret) throw new PortalUnavailableError(memberId, 'its token expired and B24_CLIENT_ID / B24_CLIENT_SECRET are not configured to refresh it.');
+    if (!row.refresh_token) throw new PortalUnavailableError(memberId, 'its token expired and there is no refresh token.');
+    const credentials: OAuthCredentials = { oauthUrl: this.oauth.oauthUrl, clientId, clientSecret, timeoutMs: this.oauth.timeoutMs };
+    const answer = await refreshTokens(credentials, row.refresh_token);
+    const at = new Date();
+    await this.store.db
+      .updateTable('installations')
+      .set({ access_token: answer.access_token, refresh_token: answer.refresh_token, access_expires_at: expiryOf(answer, at.getTime()).toISOString(), updated_at: at.toISOString() })
+      .where('member_id', '=', memberId)
+      .where('refresh_token', '=', row.refresh_token)
+      .execute();
+    return this.current(memberId);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Bitrix24's request limit, a leaky bucket (PROTOCOL.md 6): each request adds one; the bucket drains at `perSecond`;
+ * past `burst` the portal answers QUERY_LIMIT_EXCEEDED. Pure arithmetic on a clock the caller passes in: the REST
+ * client uses it to wait its turn, the emulator to refuse.
+ */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+export const BITRIX24_RATE_LIMIT: RateLimit = { perSecond: 2, burst: 50 };
+
+export class LeakyBucket {
+  private level = 0;
+  private last = 0;
+
+  constructor(readonly limit: RateLimit) {}
+
+  private drain(now: number): void {
+    this.level = Math.max(0, this.level - ((now - this.last) / 1000) * this.limit.perSecond);
+    this.last = now;
+  }
+
+  /** Takes a place if there is room now; false if the request would overflow the bucket. */
+  tryTake(now: number): boolean {
+    this.drain(now);
+    if (this.level + 1 > this.limit.burst) return false;
+    this.level += 1;
+    return true;
+  }
+
+  /** Reserves the next place and answers how many ms to wait before using it (0: go now). */
+  reserve(now: number): number {
+    this.drain(now);
+    const wait = Math.max(0, ((this.level + 1 - this.limit.burst) / this.limit.perSecond) * 1000);
+    this.level += 1;
+    return Math.ceil(wait);
+  }
+
+  /** After the portal refused: treat the bucket as full. */
+  fill(now: number): void {
+    this.drain(now);
+    this.level = Math.max(this.level, this.limit.burst);
+  }
+}

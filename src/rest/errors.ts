@@ -1,0 +1,62 @@
+/** The REST error taxonomy: one class per family worth its own handling (PROTOCOL.md 5 and 6), RestError for the rest. */
+
+export class RestError extends Error {
+  constructor(
+    readonly code: string,
+    readonly description: string,
+    /** HTTP status of the portal's answer; 0 when no answer came. */
+    readonly status: number,
+  ) {
+    super(`${code}: ${description}${status ? ` (HTTP ${status})` : ''}`);
+    this.name = new.target.name;
+  }
+}
+
+/** What a confirmation error knows of the token that made the call, without the token itself. */
+export interface TokenInfo {
+  tokenHash: string;
+  tokenExpiresAt: Date | null;
+}
+
+export class MethodConfirmWaiting extends RestError {
+  token?: TokenInfo;
+}
+export class MethodConfirmDenied extends RestError {
+  token?: TokenInfo;
+}
+export class ExpiredToken extends RestError {}
+export class InvalidToken extends RestError {}
+export class QueryLimitExceeded extends RestError {}
+export class OperationTimeLimit extends RestError {}
+export class Overloaded extends RestError {}
+export class InsufficientScope extends RestError {}
+export class AccessDenied extends RestError {}
+export class MethodNotFound extends RestError {}
+/** No answer: the connection failed or the request ran past its timeout. */
+export class RestUnreachable extends RestError {}
+
+const families: Record<string, new (code: string, description: string, status: number) => RestError> = {
+  METHOD_CONFIRM_WAITING: MethodConfirmWaiting,
+  METHOD_CONFIRM_DENIED: MethodConfirmDenied,
+  expired_token: ExpiredToken,
+  NO_AUTH_FOUND: InvalidToken,
+  invalid_token: InvalidToken,
+  QUERY_LIMIT_EXCEEDED: QueryLimitExceeded,
+  OPERATION_TIME_LIMIT: OperationTimeLimit,
+  OVERLOAD_LIMIT: Overloaded,
+  insufficient_scope: InsufficientScope,
+  ACCESS_DENIED: AccessDenied,
+  ERROR_METHOD_NOT_FOUND: MethodNotFound,
+};
+
+export function restErrorFrom(code: string, description: string, status: number): RestError {
+  const Family = families[code] ?? RestError;
+  return new Family(code, description, status);
+}
+
+/** Worth trying again after a pause: the portal's limits, or no answer at all. */
+export const isTransient = (error: unknown): boolean =>
+  error instanceof QueryLimitExceeded || error instanceof OperationTimeLimit || error instanceof Overloaded || error instanceof RestUnreachable || (error instanceof RestError && error.status >= 500);
+
+/** event.bind's answer when the handler is bound already (ERROR_CORE "Handler already binded"). */
+export const isAlreadyBound = (error: unknown): boolean => error instanceof RestError && /already bind/i.test(error.description);
