@@ -1,6 +1,6 @@
 /** Options every command shares and the app a command opens on the chosen database. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { createApp, DEFAULT_DATABASE, type B24App } from '../app/create-app.js';
+import { createApp, DEFAULT_DATABASE, type AppOptions, type B24App } from '../app/create-app.js';
 import { openStore } from '../store/open.js';
 
 export interface DbOptions {
@@ -18,8 +18,8 @@ export function withJson(command: Command): Command {
 }
 
 /** An app on the database for commands that read or change state; it runs no handlers. */
-export async function openApp(options: DbOptions, run: (app: B24App) => Promise<void>): Promise<void> {
-  const app = createApp({ store: openStore(options.db), workers: false, logger: { level: 'warn' } });
+export async function openApp(options: DbOptions, run: (app: B24App) => Promise<void>, extra: AppOptions = {}): Promise<void> {
+  const app = createApp({ store: openStore(options.db), workers: false, logger: { level: 'warn' }, ...extra });
   try {
     await app.ready();
     await run(app);

@@ -5,6 +5,7 @@ import { B24EventsError } from '../protocol/index.js';
 import { inboxCommand } from './inbox.js';
 import { installationsCommand } from './installations.js';
 import { permissionsCommand } from './permissions.js';
+import { bindCommand, callCommand, callsCommand } from './rest.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command('b24-events')
@@ -14,7 +15,10 @@ const program = new Command('b24-events')
   .addCommand(serveCommand())
   .addCommand(installationsCommand())
   .addCommand(permissionsCommand())
-  .addCommand(inboxCommand());
+  .addCommand(inboxCommand())
+  .addCommand(callCommand())
+  .addCommand(callsCommand())
+  .addCommand(bindCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);

@@ -14,6 +14,7 @@ export function permissionsCommand(): Command {
           ['TOKEN', (p) => p.tokenFingerprint],
           ['STATE', (p) => p.state],
           ['LANGUAGE', (p) => p.languageId],
+          ['REQUESTED AT', (p) => p.requestedAt],
           ['DECIDED AT', (p) => p.decidedAt],
         ], 'No permissions recorded.');
       }),

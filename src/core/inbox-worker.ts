@@ -52,6 +52,7 @@ export type HandlerOutcome = { inboxId: number; event: string; status: 'done' | 
 
 export class InboxWorker {
   private running = 0;
+  private started = false;
   private stopped = false;
   private pumping = false;
   private timer: NodeJS.Timeout | undefined;
@@ -67,6 +68,7 @@ export class InboxWorker {
   ) {}
 
   start(): void {
+    this.started = true;
     this.timer = setInterval(() => this.wake(), this.settings.pollMs);
     this.timer.unref();
     this.wake();
@@ -74,7 +76,7 @@ export class InboxWorker {
 
   /** Look for due events now (after an event was stored, say). */
   wake(): void {
-    if (!this.stopped) setImmediate(() => void this.pump());
+    if (this.started && !this.stopped) setImmediate(() => void this.pump());
   }
 
   private async pump(): Promise<void> {

@@ -64,6 +64,7 @@ const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: 
 
 export class ParkedCallWorker {
   readonly owner = randomUUID();
+  private started = false;
   private stopped = false;
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -79,13 +80,15 @@ export class ParkedCallWorker {
   ) {}
 
   start(): void {
+    this.started = true;
     this.timer = setInterval(() => this.wake(), this.settings.pollMs);
     this.timer.unref();
     this.wake();
   }
 
+  /** Look for work now; does nothing in an app that runs no workers. */
   wake(): void {
-    if (this.stopped) return;
+    if (!this.started || this.stopped) return;
     if (this.pumping) {
       this.again = true;
       return;

@@ -1,35 +1,55 @@
-/** The emulator's HTTP face. So far: the OAuth server at /oauth/token/. */
-import { createServer, type Server } from 'node:http';
+/** The emulator's HTTP face: the OAuth server at /oauth/token/ and the REST endpoint at /rest/{method}. */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OAuthAuthority } from './oauth.js';
+import { bodyKindOf, decodeBody } from '../protocol/index.js';
+import type { Emulator } from './portal.js';
 
 export interface RunningEmulator {
   url: string;
   server: Server;
-  /** Requests seen, by path, for tests that count calls. */
-  hits: Map<string, number>;
   close(): Promise<void>;
 }
 
-export async function serveEmulator(authority: OAuthAuthority, port = 0, host = '127.0.0.1'): Promise<RunningEmulator> {
-  const hits = new Map<string, number>();
+async function paramsOf(req: IncomingMessage, url: URL): Promise<Record<string, unknown>> {
+  const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  const kind = bodyKindOf(req.headers['content-type']);
+  if (text && kind) Object.assign(params, decodeBody(kind, text));
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (bearer && params.auth === undefined) params.auth = bearer[1];
+  return params;
+}
+
+export async function serveEmulator(emulator: Emulator, port = 0, host = '127.0.0.1'): Promise<RunningEmulator> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
-    hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
-    const send = (status: number, body: object) =>
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (url.pathname === '/oauth/token/' || url.pathname === '/oauth/token') {
-      const answer = authority.answer(url.searchParams);
-      return send(answer.status, answer.body);
-    }
-    send(404, { error: 'NOT_FOUND', error_description: `No such path ${url.pathname}` });
+    const send = (status: number, body: object) => res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+    void (async () => {
+      if (url.pathname === '/oauth/token/' || url.pathname === '/oauth/token') {
+        const answer = emulator.authority.answer(new URLSearchParams(Object.entries(await paramsOf(req, url)).map(([k, v]): [string, string] => [k, String(v)])));
+        return send(answer.status, answer.body);
+      }
+      const rest = /^\/rest\/([\w.]+)$/.exec(url.pathname);
+      if (rest) {
+        const answer = emulator.rest(rest[1]!, await paramsOf(req, url));
+        return send(answer.status, answer.body);
+      }
+      send(404, { error: 'NOT_FOUND', error_description: `No such path ${url.pathname}` });
+    })().catch((error: Error) => send(400, { error: 'INVALID_REQUEST', error_description: error.message }));
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const { port: bound } = server.address() as AddressInfo;
+  const url = `http://${host}:${bound}`;
+  emulator.baseUrl = url;
   return {
-    url: `http://${host}:${bound}`,
+    url,
     server,
-    hits,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

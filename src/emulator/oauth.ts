@@ -36,6 +36,8 @@ export class OAuthAuthority {
   private readonly access = new Map<string, AccessGrant>();
   private readonly refresh = new Map<string, string>();
   private readonly portals = new Map<string, PortalIdentity>();
+  /** Successful refreshes, for tests that count them. */
+  refreshes = 0;
 
   constructor(
     readonly clientId: string,
@@ -77,9 +79,16 @@ export class OAuthAuthority {
     return { memberId: grant.memberId };
   }
 
-  expire(accessToken: string): void {
-    const grant = this.access.get(accessToken);
-    if (grant) grant.expiresAt = 0;
+  /** Makes every access token of a portal expire now (refresh tokens keep working). */
+  expireAll(memberId: string): number {
+    let count = 0;
+    for (const grant of this.access.values()) {
+      if (grant.memberId === memberId && grant.expiresAt > this.now()) {
+        grant.expiresAt = 0;
+        count++;
+      }
+    }
+    return count;
   }
 
   /** Forgets every token of a portal (an uninstall). */
@@ -98,6 +107,7 @@ export class OAuthAuthority {
     const portal = memberId && this.portals.get(memberId);
     if (!portal) return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid refresh token' } };
     this.refresh.delete(query.get('refresh_token')!);
+    this.refreshes++;
     return { status: 200, body: this.issue(portal) };
   }
 }

@@ -1,6 +1,7 @@
 /** A fake Bitrix24 OAuth server on 127.0.0.1 (the emulator's), seeded with one portal. */
-import { OAuthAuthority, type TokenPair } from '../../src/emulator/oauth.js';
+import type { OAuthAuthority, TokenPair } from '../../src/emulator/oauth.js';
 import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
+import { Emulator } from '../../src/emulator/portal.js';
 import { DOMAIN, MEMBER_ID } from '../fixtures/bodies.js';
 
 export const CLIENT_ID = 'local.5c8bb1b0891cf2.87252039';
@@ -13,8 +14,9 @@ export interface FakeOAuth extends RunningEmulator {
 }
 
 export async function startFakeOAuth(): Promise<FakeOAuth> {
-  const authority = new OAuthAuthority(CLIENT_ID, CLIENT_SECRET);
-  const running = await serveEmulator(authority);
+  const emulator = new Emulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+  const authority = emulator.authority;
+  const running = await serveEmulator(emulator);
   return {
     ...running,
     authority,
