@@ -12,7 +12,8 @@ export type PayloadValue = string | PayloadValue[] | Payload;
 export type BodyKind = 'form' | 'json';
 
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const LIMITS = { depth: 8, parameterLimit: 2000, arrayLimit: 500 };
+const MAX_DEPTH = 8;
+const MAX_PARAMETERS = 2000;
 
 /** Which decoder a Content-Type header asks for, or undefined when we do not accept it. */
 export function bodyKindOf(contentType: string | undefined): BodyKind | undefined {
@@ -40,23 +41,39 @@ function refusePrototypeKey(key: string): void {
   }
 }
 
+/**
+ * PHP keeps numeric keys as keys (`cmd[50]` stays 50); json_encode writes a list only when the keys are 0..n-1.
+ * qs would compact sparse indexes into a list, so every index is read as a key here and turned into a list after.
+ */
+function listsLikePhp(value: PayloadValue): PayloadValue {
+  if (typeof value === 'string' || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  for (const key of keys) value[key] = listsLikePhp(value[key]!);
+  const sequential = keys.length > 0 && keys.every((key, i) => key === String(i));
+  return sequential ? keys.map((key) => value[key]!) : value;
+}
+
 export function decodeForm(text: string): Payload {
-  for (const pair of text.split('&')) {
+  const pairs = text.split('&');
+  if (pairs.length > MAX_PARAMETERS) throw new MalformedBodyError(`The form body has more than ${MAX_PARAMETERS} parameters.`);
+  for (const pair of pairs) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
     refusePrototypeKey(strictDecode(eq === -1 ? pair : pair.slice(0, eq)));
     if (eq !== -1) strictDecode(pair.slice(eq + 1));
   }
   try {
-    return qs.parse(text, {
-      ...LIMITS,
+    const parsed = qs.parse(text, {
+      depth: MAX_DEPTH,
       strictDepth: true,
-      throwOnLimitExceeded: true,
+      parameterLimit: MAX_PARAMETERS,
+      arrayLimit: -1,
       allowPrototypes: false,
       plainObjects: true,
       duplicates: 'last',
       charset: 'utf-8',
     }) as Payload;
+    return listsLikePhp(parsed) as Payload;
   } catch (error) {
     throw new MalformedBodyError(`The form body exceeds the decoder's limits (${(error as Error).message}).`);
   }

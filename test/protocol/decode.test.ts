@@ -27,6 +27,11 @@ describe('decoding bodies as Bitrix24 sends them', () => {
     assert.deepEqual(payload.data.QUERY.list, ['a/b', 'c d']);
   });
 
+  it('keeps numeric keys that are not a 0..n-1 list as keys, as PHP does', () => {
+    const payload = JSON.parse(JSON.stringify(decodeForm('cmd%5B50%5D=a&cmd%5B51%5D=b&ids%5B%5D=1&ids%5B%5D=2&one%5B5%5D=x')));
+    assert.deepEqual(payload, { cmd: { '50': 'a', '51': 'b' }, ids: ['1', '2'], one: { '5': 'x' } });
+  });
+
   it('keeps the last value of a repeated key, as PHP does', () => {
     assert.deepEqual({ ...decodeForm('a=1&a=2') }, { a: '2' });
   });

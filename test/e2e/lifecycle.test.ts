@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { PortalUnavailableError } from '../../src/index.js';
+import { eventually } from '../helpers/app.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+let stack: Stack;
+afterEach(() => stack?.close());
+
+describe('installation lifecycle driven by the emulator', () => {
+  it('binds the events the app registered with app.on as well', async () => {
+    stack = await startStack({ install: false });
+    stack.app.on('onCrmDealAdd', () => {});
+    const { portal } = await stack.emulator.install(`${stack.appUrl}/bitrix24/install`);
+    await eventually(() => portal.bindings.length === 4);
+    assert.deepEqual(portal.bindings.map((b) => b.event).sort(), ['ONAPPMETHODCONFIRM', 'ONAPPUNINSTALL', 'ONAPPUPDATE', 'ONCRMDEALADD']);
+  });
+
+  it('takes the new application_token and tokens of ONAPPUPDATE and binds again', async () => {
+    stack = await startStack();
+    const { deliveries, portal } = await stack.emulator.update(stack.memberId);
+    assert.deepEqual(deliveries.map((d) => d.status), [200]);
+    await eventually(() => portal.bindings.length === 3);
+    assert.equal((await stack.app.installations.get(stack.memberId))?.version, 2);
+    assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
+    // Events signed with the new application_token are accepted.
+    const parked = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'x' } });
+    assert.equal(parked.status, 'waiting');
+    const decision = await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
+    assert.deepEqual(decision.deliveries.map((d) => d.status), [200]);
+  });
+
+  it('marks the installation uninstalled on ONAPPUNINSTALL and stops calling the portal', async () => {
+    stack = await startStack();
+    const { deliveries } = await stack.emulator.uninstall(stack.memberId);
+    assert.deepEqual(deliveries.map((d) => d.status), [200]);
+    const installation = await stack.app.installations.get(stack.memberId);
+    assert.equal(installation?.status, 'uninstalled');
+    assert.equal(installation?.hasTokens, false);
+    await assert.rejects(stack.app.rest(stack.memberId).call('app.info'), PortalUnavailableError);
+  });
+});

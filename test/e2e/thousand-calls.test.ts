@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { ResumeOutcome } from '../../src/index.js';
+import { BITRIX24_RATE_LIMIT, LeakyBucket } from '../../src/protocol/index.js';
+import { eventually } from '../helpers/app.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+let stack: Stack;
+after(() => stack?.close());
+
+describe('1,000 parked calls of one portal', () => {
+  it('are resumed with at most 25 REST requests and no rate-limit error', { timeout: 120_000 }, async () => {
+    // Parking a thousand calls takes a thousand requests; let them through quickly, with workers off.
+    stack = await startStack({ emulator: { rateLimit: false } });
+    const parker = stack.newApp({ workers: false, rest: { rateLimit: { perSecond: 10_000, burst: 10_000 } } });
+    stack.serve(parker);
+    await stack.app.close();
+    const client = parker.rest(stack.memberId);
+    for (let i = 0; i < 1000; i += 50) {
+      const outcomes = await Promise.all(Array.from({ length: 50 }, (_, k) => client.call('voximplant.user.get', { USER_ID: i + k + 1 }, { whenWaiting: { park: 'bulk' } })));
+      assert.ok(outcomes.every((o) => o.status === 'waiting' && o.parkedCallId));
+    }
+
+    // Now the portal enforces Bitrix24's limit, and an instance with the default client settings resumes the calls.
+    stack.emulator.portal(stack.memberId).bucket = new LeakyBucket(BITRIX24_RATE_LIMIT);
+    const resumer = stack.newApp({ rest: {}, parkedCalls: { pollMs: 50 } });
+    const outcomes: ResumeOutcome[] = [];
+    resumer.resume('bulk', (outcome) => void outcomes.push(outcome));
+    stack.serve(resumer);
+    await resumer.ready();
+    const requestsBefore = stack.emulator.stats.restRequests;
+    assert.equal(stack.emulator.waiting().length, 1, 'one prompt for the token and method');
+    await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
+
+    await eventually(() => outcomes.length === 1000, 60_000);
+    const requests = stack.emulator.stats.restRequests - requestsBefore;
+    assert.ok(requests <= 25, `${requests} REST requests`);
+    assert.equal(stack.emulator.stats.rateLimited, 0);
+    assert.ok(outcomes.every((o) => o.status === 'ok'));
+    assert.equal(new Set(outcomes.map((o) => o.callId)).size, 1000);
+    assert.equal(stack.emulator.stats.executed.get('voximplant.user.get'), 1000);
+  });
+});
