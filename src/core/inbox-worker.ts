@@ -8,6 +8,7 @@ import { claimDueEvent, finishInboxEvent } from '../store/inbox.js';
 import { getInstallation } from '../store/installations.js';
 import type { InboxRow, Store } from '../store/schema.js';
 import { backoffDelay, withTimeout } from './backoff.js';
+import { Poller } from './poller.js';
 import type { Logger } from './logger.js';
 
 export interface HandlerContext {
@@ -52,10 +53,7 @@ export type HandlerOutcome = { inboxId: number; event: string; status: 'done' | 
 
 export class InboxWorker {
   private running = 0;
-  private started = false;
-  private stopped = false;
-  private pumping = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly poller: Poller;
   private readonly idle = new Set<() => void>();
   private readonly closing = new AbortController();
 
@@ -65,43 +63,30 @@ export class InboxWorker {
     private readonly settings: InboxWorkerSettings,
     private readonly log: Logger,
     private readonly observe: (outcome: HandlerOutcome) => void = () => {},
-  ) {}
+  ) {
+    this.poller = new Poller(() => this.claimWhileRoom(), settings.pollMs, (error) => log.error({ err: error }, 'inbox worker could not claim events'));
+  }
 
   start(): void {
-    this.started = true;
-    this.timer = setInterval(() => this.wake(), this.settings.pollMs);
-    this.timer.unref();
-    this.wake();
+    this.poller.start();
   }
 
-  /** Look for due events now (after an event was stored, say). */
+  /** Look for due events now (after an event was stored, say); does nothing in an app that runs no workers. */
   wake(): void {
-    if (this.started && !this.stopped) setImmediate(() => void this.pump());
+    this.poller.wake();
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      while (!this.stopped && this.running < this.settings.concurrency) {
-        const now = Date.now();
-        const row = await claimDueEvent(
-          this.store.db,
-          new Date(now).toISOString(),
-          new Date(now + this.settings.leaseMs).toISOString(),
-        );
-        if (!row) break;
-        this.running++;
-        void this.run(row).finally(() => {
-          this.running--;
-          if (this.running === 0) for (const resolve of this.idle) resolve();
-          this.wake();
-        });
-      }
-    } catch (error) {
-      this.log.error({ err: error }, 'inbox worker could not claim events');
-    } finally {
-      this.pumping = false;
+  private async claimWhileRoom(): Promise<void> {
+    while (this.poller.active && this.running < this.settings.concurrency) {
+      const now = Date.now();
+      const row = await claimDueEvent(this.store.db, new Date(now).toISOString(), new Date(now + this.settings.leaseMs).toISOString());
+      if (!row) break;
+      this.running++;
+      void this.run(row).finally(() => {
+        this.running--;
+        if (this.running === 0) for (const resolve of this.idle) resolve();
+        this.wake();
+      });
     }
   }
 
@@ -145,8 +130,7 @@ export class InboxWorker {
 
   /** Stops claiming, aborts nothing that finishes in time, and waits for running handlers. */
   async close(graceMs = 10_000): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    await this.poller.stop();
     if (this.running === 0) return;
     const drained = new Promise<void>((resolve) => this.idle.add(resolve));
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());

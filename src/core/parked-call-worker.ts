@@ -16,6 +16,7 @@ import { recordRefusal, recordWaiting } from '../store/permissions.js';
 import type { ParkedCallRow, Store } from '../store/schema.js';
 import { backoffDelay, withTimeout } from './backoff.js';
 import type { Logger } from './logger.js';
+import { Poller } from './poller.js';
 
 export type ResumeOutcome<R = unknown> = { callId: number; memberId: string; method: string } & (
   | { status: 'ok'; result: R }
@@ -64,11 +65,7 @@ const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: 
 
 export class ParkedCallWorker {
   readonly owner = randomUUID();
-  private started = false;
-  private stopped = false;
-  private pumping: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly poller: Poller;
   private readonly closing = new AbortController();
 
   constructor(
@@ -77,29 +74,17 @@ export class ParkedCallWorker {
     private readonly resumers: (name: string) => ResumeHandler | undefined,
     private readonly settings: ParkedCallSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.poller = new Poller(() => this.round(), settings.pollMs, (error) => log.error({ err: error }, 'parked call worker failed a round'));
+  }
 
   start(): void {
-    this.started = true;
-    this.timer = setInterval(() => this.wake(), this.settings.pollMs);
-    this.timer.unref();
-    this.wake();
+    this.poller.start();
   }
 
   /** Look for work now; does nothing in an app that runs no workers. */
   wake(): void {
-    if (!this.started || this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
-    });
+    this.poller.wake();
   }
 
   private lease() {
@@ -107,15 +92,11 @@ export class ParkedCallWorker {
     return { owner: this.owner, now: new Date(now).toISOString(), leaseUntil: new Date(now + this.settings.leaseMs).toISOString() };
   }
 
-  private async pump(): Promise<void> {
-    try {
-      while (!this.stopped) {
-        const replayed = await this.replayOnce();
-        const continued = await this.continueOnce();
-        if (!replayed && !continued) break;
-      }
-    } catch (error) {
-      this.log.error({ err: error }, 'parked call worker failed a round');
+  private async round(): Promise<void> {
+    while (this.poller.active) {
+      const replayed = await this.replayOnce();
+      const continued = await this.continueOnce();
+      if (!replayed && !continued) break;
     }
   }
 
@@ -222,11 +203,10 @@ export class ParkedCallWorker {
 
   /** Stops taking work; running continuations get `graceMs` to finish before their signal is aborted. */
   async close(graceMs = 10_000): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    const stopped = this.poller.stop();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([this.pumping, grace]);
+    await Promise.race([stopped, grace]);
     this.closing.abort();
-    await this.pumping;
+    await stopped;
   }
 }

@@ -3,8 +3,8 @@
  * continuation. Workers claim rows with a lease (`locked_until`, `lease_owner`); every write after a claim names
  * the owner, so a worker whose lease was taken over can no longer change the row.
  */
-import type { Insertable, Updateable } from 'kysely';
-import type { Db, ParkedCallRow, ParkedCallsTable, ParkedCallState } from './schema.js';
+import type { Insertable, SelectQueryBuilder, Updateable } from 'kysely';
+import type { Database, Db, ParkedCallRow, ParkedCallsTable, ParkedCallState } from './schema.js';
 
 export async function insertParkedCall(db: Db, row: Insertable<ParkedCallsTable>): Promise<number> {
   const { id } = await db.insertInto('parked_calls').values(row).returning('id').executeTakeFirstOrThrow();
@@ -31,17 +31,16 @@ interface Claim {
   limit: number;
 }
 
-/** Leases up to `limit` ready calls of one portal (the one whose call has waited longest), for one batch. */
-export async function claimReadyCalls(db: Db, claim: Claim): Promise<ParkedCallRow[]> {
-  const dueReady = () =>
-    db
-      .selectFrom('parked_calls')
-      .where('state', '=', 'ready')
-      .where('next_attempt_at', '<=', claim.now)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', claim.now)]));
-  const first = await dueReady().select('member_id').orderBy('id').limit(1).executeTakeFirst();
-  if (!first) return [];
-  const ids = dueReady().select('id').where('member_id', '=', first.member_id).orderBy('id').limit(claim.limit);
+/** Calls due now that no worker holds (or whose holder's lease ran out). */
+function dueAndFree(db: Db, now: string) {
+  return db
+    .selectFrom('parked_calls')
+    .where('next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]));
+}
+
+/** Takes the lease on the chosen calls; the condition is checked again, so two workers never hold one call. */
+function lease(db: Db, claim: Claim, ids: SelectQueryBuilder<Database, 'parked_calls', { id: number }>) {
   return db
     .updateTable('parked_calls')
     .set({ locked_until: claim.leaseUntil, lease_owner: claim.owner })
@@ -51,24 +50,18 @@ export async function claimReadyCalls(db: Db, claim: Claim): Promise<ParkedCallR
     .execute();
 }
 
+/** Leases up to `limit` ready calls of one portal (the one whose call has waited longest), for one batch. */
+export async function claimReadyCalls(db: Db, claim: Claim): Promise<ParkedCallRow[]> {
+  const ready = () => dueAndFree(db, claim.now).where('state', '=', 'ready');
+  const first = await ready().select('member_id').orderBy('id').limit(1).executeTakeFirst();
+  if (!first) return [];
+  return lease(db, claim, ready().select('id').where('member_id', '=', first.member_id).orderBy('id').limit(claim.limit));
+}
+
 /** Leases finished calls whose continuation has not run yet. */
 export function claimContinuations(db: Db, claim: Claim): Promise<ParkedCallRow[]> {
-  const ids = db
-    .selectFrom('parked_calls')
-    .select('id')
-    .where('state', 'in', ['done', 'denied', 'failed'])
-    .where('continuation_status', '=', 'pending')
-    .where('next_attempt_at', '<=', claim.now)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', claim.now)]))
-    .orderBy('id')
-    .limit(claim.limit);
-  return db
-    .updateTable('parked_calls')
-    .set({ locked_until: claim.leaseUntil, lease_owner: claim.owner })
-    .where('id', 'in', ids)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', claim.now)]))
-    .returningAll()
-    .execute();
+  const finished = dueAndFree(db, claim.now).where('state', 'in', ['done', 'denied', 'failed']).where('continuation_status', '=', 'pending');
+  return lease(db, claim, finished.select('id').orderBy('id').limit(claim.limit));
 }
 
 /** Writes what a worker learnt about a call it holds, and releases it; false when its lease was taken over. */
