@@ -6,6 +6,8 @@ import { inboxCommand } from './inbox.js';
 import { installationsCommand } from './installations.js';
 import { permissionsCommand } from './permissions.js';
 import { bindCommand, callCommand, callsCommand } from './rest.js';
+import { emulatorCommand } from './emulator.js';
+import { sendCommand } from './send.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command('b24-events')
@@ -18,7 +20,9 @@ const program = new Command('b24-events')
   .addCommand(inboxCommand())
   .addCommand(callCommand())
   .addCommand(callsCommand())
-  .addCommand(bindCommand());
+  .addCommand(bindCommand())
+  .addCommand(sendCommand())
+  .addCommand(emulatorCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);

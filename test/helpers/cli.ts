@@ -26,32 +26,42 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-/** Starts `b24-events serve` on a free port and waits until it listens; answers its base URL. */
-export async function startServer(args: string[], env: Record<string, string> = {}) {
-  const child = startCli(['serve', '--port', '0', ...args], env);
+export interface RunningProcess {
+  /** What the process printed so far, stdout and stderr. */
+  output(): string;
+  stop(): Promise<number | null>;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a long-running command and waits until its output matches `ready`; answers the match too. */
+export async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<RunningProcess & { match: RegExpExecArray }> {
+  const child = startCli(args, env);
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
-    child.stdout!.on('data', (chunk) => {
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start:\n${output}`)), 30_000);
+    const read = (chunk: Buffer) => {
       output += String(chunk);
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) {
+      const found = ready.exec(output);
+      if (found) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve(found);
       }
-    });
-    child.stderr!.on('data', (chunk) => (output += String(chunk)));
-    child.on('exit', () => reject(new Error(`server exited:\n${output}`)));
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.on('exit', () => reject(new Error(`${args[0]} exited:\n${output}`)));
   });
-  const stopChild = (signal: NodeJS.Signals) =>
+  const kill = (signal: NodeJS.Signals) =>
     new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null) return resolve(child.exitCode);
       child.on('exit', (code) => resolve(code));
       child.kill(signal);
     });
-  return {
-    url,
-    output: () => output,
-    stop: () => stopChild('SIGTERM'),
-    kill: (signal: NodeJS.Signals) => stopChild(signal),
-  };
+  return { match, output: () => output, stop: () => kill('SIGTERM'), kill };
+}
+
+/** Starts `b24-events serve` on a free port and waits until it listens; answers its base URL. */
+export async function startServer(args: string[], env: Record<string, string> = {}) {
+  const running = await startProcess(['serve', '--port', '0', ...args], env, /"address":"(http:\/\/[^"]+)"/);
+  return { ...running, url: running.match[1]! };
 }
