@@ -46,4 +46,6 @@ export {
 } from './protocol/index.js';
 export type { B24Event, FieldIssue, KnownEventName, RawEvent } from './protocol/index.js';
 export { sqliteStore } from './store/sqlite.js';
+export { postgresStore } from './store/postgres.js';
+export { openStore } from './store/open.js';
 export type { Store } from './store/schema.js';

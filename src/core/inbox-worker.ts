@@ -79,7 +79,7 @@ export class InboxWorker {
   private async claimWhileRoom(): Promise<void> {
     while (this.poller.active && this.running < this.settings.concurrency) {
       const now = Date.now();
-      const row = await claimDueEvent(this.store.db, new Date(now).toISOString(), new Date(now + this.settings.leaseMs).toISOString());
+      const row = await claimDueEvent(this.store.db, new Date(now).toISOString(), new Date(now + this.settings.leaseMs).toISOString(), this.store.dialect === 'postgres');
       if (!row) break;
       this.running++;
       void this.run(row).finally(() => {

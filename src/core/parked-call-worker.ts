@@ -89,7 +89,12 @@ export class ParkedCallWorker {
 
   private lease() {
     const now = Date.now();
-    return { owner: this.owner, now: new Date(now).toISOString(), leaseUntil: new Date(now + this.settings.leaseMs).toISOString() };
+    return {
+      owner: this.owner,
+      now: new Date(now).toISOString(),
+      leaseUntil: new Date(now + this.settings.leaseMs).toISOString(),
+      skipLocked: this.store.dialect === 'postgres',
+    };
   }
 
   private async round(): Promise<void> {

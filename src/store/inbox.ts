@@ -22,8 +22,11 @@ export async function insertInboxEvent(
   return { id: Number(existing.id), inserted: false };
 }
 
-/** Takes the oldest event whose handlers are due (or whose worker's lease ran out) and leases it. */
-export async function claimDueEvent(db: Db, now: string, leaseUntil: string): Promise<InboxRow | undefined> {
+/**
+ * Takes the oldest event whose handlers are due (or whose worker's lease ran out) and leases it. `skipLocked`
+ * (PostgreSQL) lets concurrent instances pass over rows another one is claiming instead of waiting for them.
+ */
+export async function claimDueEvent(db: Db, now: string, leaseUntil: string, skipLocked = false): Promise<InboxRow | undefined> {
   const due = db
     .selectFrom('inbox')
     .select('id')
@@ -34,7 +37,8 @@ export async function claimDueEvent(db: Db, now: string, leaseUntil: string): Pr
       ]),
     )
     .orderBy('id')
-    .limit(1);
+    .limit(1)
+    .$if(skipLocked, (q) => q.forUpdate().skipLocked());
   return db
     .updateTable('inbox')
     .set((eb) => ({ status: 'processing', locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))

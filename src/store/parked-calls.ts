@@ -29,6 +29,8 @@ interface Claim {
   now: string;
   leaseUntil: string;
   limit: number;
+  /** PostgreSQL: pass over rows another instance is claiming right now. */
+  skipLocked?: boolean;
 }
 
 /** Calls due now that no worker holds (or whose holder's lease ran out). */
@@ -55,13 +57,15 @@ export async function claimReadyCalls(db: Db, claim: Claim): Promise<ParkedCallR
   const ready = () => dueAndFree(db, claim.now).where('state', '=', 'ready');
   const first = await ready().select('member_id').orderBy('id').limit(1).executeTakeFirst();
   if (!first) return [];
-  return lease(db, claim, ready().select('id').where('member_id', '=', first.member_id).orderBy('id').limit(claim.limit));
+  const ids = ready().select('id').where('member_id', '=', first.member_id).orderBy('id').limit(claim.limit);
+  return lease(db, claim, ids.$if(Boolean(claim.skipLocked), (q) => q.forUpdate().skipLocked()));
 }
 
 /** Leases finished calls whose continuation has not run yet. */
 export function claimContinuations(db: Db, claim: Claim): Promise<ParkedCallRow[]> {
   const finished = dueAndFree(db, claim.now).where('state', 'in', ['done', 'denied', 'failed']).where('continuation_status', '=', 'pending');
-  return lease(db, claim, finished.select('id').orderBy('id').limit(claim.limit));
+  const ids = finished.select('id').orderBy('id').limit(claim.limit);
+  return lease(db, claim, ids.$if(Boolean(claim.skipLocked), (q) => q.forUpdate().skipLocked()));
 }
 
 /** Writes what a worker learnt about a call it holds, and releases it; false when its lease was taken over. */

@@ -10,6 +10,7 @@ import { createApp, type AppOptions, type B24App } from '../../src/index.js';
 import { createLogger } from '../../src/core/logger.js';
 import { serveEmulator } from '../../src/emulator/http.js';
 import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, type EmulatorOptions } from '../../src/emulator/portal.js';
+import type { Store } from '../../src/store/schema.js';
 import { sqliteStore } from '../../src/store/sqlite.js';
 import { eventually, tempDir } from './app.js';
 
@@ -32,7 +33,15 @@ export const fastWorkers: AppOptions = {
   rest: { retryDelayMs: 50, rateLimit: { perSecond: 200, burst: 200 } },
 };
 
-export async function startStack(options: { emulator?: EmulatorOptions; app?: AppOptions; install?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  emulator?: EmulatorOptions;
+  app?: AppOptions;
+  install?: boolean;
+  /** A new handle on the stack's database; default: one SQLite file in a temporary folder. */
+  openStore?: () => Store;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = new Emulator({ rateLimit: { perSecond: 200, burst: 200 }, ...options.emulator });
   const running = await serveEmulator(emulator);
   let serving: B24App | undefined;
@@ -43,7 +52,7 @@ export async function startStack(options: { emulator?: EmulatorOptions; app?: Ap
   const apps: B24App[] = [];
   const newApp = (extra: AppOptions = {}) => {
     const app = createApp({
-      store: sqliteStore(dbPath),
+      store: options.openStore?.() ?? sqliteStore(dbPath),
       clientId: EMULATOR_CLIENT_ID,
       clientSecret: EMULATOR_CLIENT_SECRET,
       oauthUrl: running.url,

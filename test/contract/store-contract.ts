@@ -1,0 +1,153 @@
+/**
+ * One suite for every store adapter: what the core relies on from the storage port. Each adapter's test file calls
+ * `storeContract` with a factory that opens a new handle on one fresh, shared database.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Store } from '../../src/store/schema.js';
+import { claimDueEvent, finishInboxEvent, insertInboxEvent, requeueInboxEvent } from '../../src/store/inbox.js';
+import { getInstallation, listInstallations, saveInstallation, updateInstallation } from '../../src/store/installations.js';
+import { claimContinuations, claimReadyCalls, decideParkedCalls, insertParkedCall, settleParkedCall } from '../../src/store/parked-calls.js';
+import { getPermission, recordDecision, recordWaiting } from '../../src/store/permissions.js';
+
+export interface ContractTarget {
+  /** A new handle on the adapter's test database (several may be open at once, like several instances). */
+  open(): Store;
+  cleanup(): Promise<void>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+
+const inboxRow = (key: string, at = iso(T0)) => ({
+  dedupe_key: key,
+  member_id: 'm',
+  event: 'ONAPPTEST',
+  ts: at,
+  received_at: at,
+  payload: '{}',
+  application_token_hash: 'h',
+  status: 'pending' as const,
+  attempts: 0,
+  next_attempt_at: at,
+});
+
+const parked = (i: number) => ({
+  member_id: 'm',
+  method: 'voximplant.user.get',
+  params: JSON.stringify({ USER_ID: i }),
+  token_hash: 't1',
+  continuation: 'c',
+  state: 'waiting' as const,
+  created_at: iso(T0),
+  updated_at: iso(T0),
+  next_attempt_at: iso(T0),
+  attempts: 0,
+  continuation_status: 'pending' as const,
+  continuation_attempts: 0,
+});
+
+export function storeContract(name: string, makeTarget: () => Promise<ContractTarget>, skip: string | false = false): void {
+  describe(`store contract: ${name}`, { skip }, () => {
+    let target: ContractTarget;
+    let store: Store;
+    let other: Store;
+    before(async () => {
+      target = await makeTarget();
+      store = target.open();
+      other = target.open();
+      await store.migrate();
+      await other.migrate();
+    });
+    after(async () => {
+      await store?.close();
+      await other?.close();
+      await target?.cleanup();
+    });
+
+    it('migrates again without harm', async () => {
+      const again = target.open();
+      await again.migrate();
+      await again.close();
+    });
+
+    it('saves, reads and updates installations', async () => {
+      const row = {
+        member_id: 'm',
+        domain: 'portal.bitrix24.com',
+        client_endpoint: 'https://portal.bitrix24.com/rest/',
+        server_endpoint: 'https://oauth.bitrix.info/rest/',
+        application_token: 'app',
+        access_token: 'a1',
+        refresh_token: 'r1',
+        access_expires_at: iso(T0 + 3600_000),
+        scope: 'crm',
+        status: 'active' as const,
+        version: 1,
+        installed_at: iso(T0),
+        updated_at: iso(T0),
+        uninstalled_at: null,
+      };
+      await saveInstallation(store.db, row);
+      await saveInstallation(store.db, { ...row, version: 2, installed_at: iso(T0 + 1) });
+      assert.deepEqual(await getInstallation(other.db, 'm'), { ...row, version: 2 });
+      await updateInstallation(store.db, 'm', { status: 'uninstalled', access_token: null });
+      assert.equal((await listInstallations(other.db))[0]?.status, 'uninstalled');
+      assert.equal(await getInstallation(store.db, 'nobody'), undefined);
+    });
+
+    it('stores an event once per dedupe key, with a numeric id', async () => {
+      const first = await insertInboxEvent(store.db, inboxRow('k1'));
+      const second = await insertInboxEvent(other.db, inboxRow('k1'));
+      assert.equal(typeof first.id, 'number');
+      assert.deepEqual(second, { id: first.id, inserted: false });
+    });
+
+    it('never gives one event to two claimers, and takes over an expired lease', async () => {
+      for (let i = 0; i < 20; i++) await insertInboxEvent(store.db, inboxRow(`claim-${i}`));
+      const now = iso(T0 + 1000);
+      const skip = store.dialect === 'postgres';
+      const claims = await Promise.all(Array.from({ length: 30 }, (_, i) => claimDueEvent((i % 2 ? store : other).db, now, iso(T0 + 60_000), skip)));
+      const ids = claims.filter((row) => row !== undefined).map((row) => row.id);
+      assert.equal(ids.length, new Set(ids).size, 'no event claimed twice');
+      assert.equal(ids.length, 21, 'every due event claimed (k1 and claim-0..19)');
+      assert.equal(await claimDueEvent(store.db, now, iso(T0 + 60_000), skip), undefined);
+      const expired = await claimDueEvent(store.db, iso(T0 + 61_000), iso(T0 + 120_000), skip);
+      assert.ok(expired, 'a lease that ran out can be taken over');
+      assert.equal(expired.attempts, 2);
+      await finishInboxEvent(store.db, expired.id, { status: 'failed', error: 'x', at: now });
+      assert.equal(await requeueInboxEvent(other.db, expired.id, now), true);
+      assert.equal(await requeueInboxEvent(other.db, expired.id, now), false, 'a pending event is not requeued');
+    });
+
+    it('keeps the latest decision and does not let a waiting answer erase a fresh one', async () => {
+      const key = { memberId: 'm', tokenHash: 't', method: 'voximplant.user.get' };
+      await recordWaiting(store.db, { ...key, requestedAt: iso(T0), tokenExpiresAt: iso(T0 + 3600_000), callStartedAt: iso(T0) });
+      await recordDecision(store.db, { ...key, granted: true, languageId: 'en', decidedAt: iso(T0 + 10), receivedAt: iso(T0 + 20) });
+      await recordDecision(other.db, { ...key, granted: false, languageId: 'en', decidedAt: iso(T0 + 5), receivedAt: iso(T0 + 30) });
+      assert.equal((await getPermission(store.db, key))?.state, 'granted', 'an older decision delivered late does not win');
+      await recordWaiting(store.db, { ...key, requestedAt: iso(T0 + 25), tokenExpiresAt: null, callStartedAt: iso(T0 + 15) });
+      assert.equal((await getPermission(store.db, key))?.state, 'granted', 'the decision came while the call was on its way');
+      const row = await recordWaiting(store.db, { ...key, requestedAt: iso(T0 + 99), tokenExpiresAt: null, callStartedAt: iso(T0 + 90) });
+      assert.equal(row.state, 'waiting', 'the portal forgot an older decision');
+      assert.equal(row.token_expires_at, null);
+    });
+
+    it('makes parked calls ready on a grant and leases each to one worker, fenced by owner', async () => {
+      const ids: number[] = [];
+      for (let i = 0; i < 60; i++) ids.push(await insertParkedCall(store.db, parked(i)));
+      assert.equal(await decideParkedCalls(store.db, { memberId: 'm', tokenHash: 't1', method: 'voximplant.user.get' }, true, iso(T0)), 60);
+      const claim = (s: Store, owner: string) => claimReadyCalls(s.db, { owner, now: iso(T0 + 1), leaseUntil: iso(T0 + 60_000), limit: 50, skipLocked: s.dialect === 'postgres' });
+      const [a, b] = await Promise.all([claim(store, 'a'), claim(other, 'b')]);
+      const claimed = [...a, ...b].map((row) => row.id);
+      assert.equal(claimed.length, 60);
+      assert.equal(new Set(claimed).size, 60, 'no call leased twice');
+      const mine = a[0] ?? b[0]!;
+      const owner = a.length ? 'a' : 'b';
+      assert.equal(await settleParkedCall(store.db, mine.id, 'someone-else', { state: 'done' }), false, 'only the holder may write');
+      assert.equal(await settleParkedCall(store.db, mine.id, owner, { state: 'done', result: '[]', finished_at: iso(T0 + 2), next_attempt_at: iso(T0 + 2) }), true);
+      const continuations = await claimContinuations(other.db, { owner: 'c', now: iso(T0 + 3), leaseUntil: iso(T0 + 60_000), limit: 10, skipLocked: other.dialect === 'postgres' });
+      assert.deepEqual(continuations.map((row) => row.id), [mine.id]);
+    });
+  });
+}

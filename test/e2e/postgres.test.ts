@@ -1,0 +1,58 @@
+/** Several instances on one PostgreSQL database: the method-confirmation flow shared between them. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ResumeOutcome } from '../../src/index.js';
+import { postgresStore } from '../../src/store/postgres.js';
+import { eventually } from '../helpers/app.js';
+import { freshDatabase, postgresUnavailable, type FreshDatabase } from '../helpers/postgres.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+const unavailable = await postgresUnavailable();
+
+describe('instances sharing a PostgreSQL database', { skip: unavailable ?? false }, () => {
+  let database: FreshDatabase;
+  let stack: Stack;
+  before(async () => {
+    database = await freshDatabase();
+    stack = await startStack({ openStore: () => postgresStore(database.url) });
+  });
+  after(async () => {
+    await stack?.close();
+    await database?.drop();
+  });
+
+  it('installs, parks, and resumes each call once across three instances', async () => {
+    const runs = new Map<number, number>();
+    const count = (outcome: ResumeOutcome) => void runs.set(outcome.callId, (runs.get(outcome.callId) ?? 0) + 1);
+    stack.app.resume('sync', count);
+    const others = [stack.newApp(), stack.newApp()];
+    for (const other of others) {
+      other.resume('sync', count);
+      await other.ready();
+    }
+    // Calls parked through one instance, the decision received by another, replays done by whichever is free.
+    for (let i = 1; i <= 120; i++) {
+      const outcome = await others[i % 2]!.rest(stack.memberId).call('voximplant.user.get', { USER_ID: i }, { whenWaiting: { park: 'sync' } });
+      assert.equal(outcome.status, 'waiting');
+    }
+    stack.serve(others[0]!);
+    await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
+    await eventually(() => runs.size === 120, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok([...runs.values()].every((n) => n === 1), 'each continuation ran once');
+    assert.equal(stack.emulator.stats.executed.get('voximplant.user.get'), 120, 'each REST replay ran once');
+    const calls = await stack.app.calls.list({ limit: 500 });
+    assert.ok(calls.every((c) => c.state === 'done' && typeof c.id === 'number'));
+  });
+
+  it('records a denial from any instance and ends the parked call denied', async () => {
+    stack.emulator.expireTokens(stack.memberId);
+    const outcome = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'sync' } });
+    assert.equal(outcome.status, 'waiting');
+    await stack.emulator.decide(stack.emulator.waiting()[0]!.id, false);
+    const id = outcome.status === 'waiting' ? outcome.parkedCallId! : -1;
+    await eventually(async () => (await stack.app.calls.get(id))?.state === 'denied');
+    const states = (await stack.app.permissions(stack.memberId)).map((p) => p.state).sort();
+    assert.deepEqual(states, ['denied', 'expired']);
+  });
+});

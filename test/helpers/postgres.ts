@@ -1,0 +1,46 @@
+/**
+ * A fresh PostgreSQL database per test file, dropped afterwards. The server is the one of PG_URL (default: the
+ * local one, user postgres). Where none answers, PostgreSQL tests are skipped, unless REQUIRE_POSTGRES=1 (CI).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+const ADMIN_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface FreshDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Why PostgreSQL tests cannot run here, or undefined when they can. */
+export async function postgresUnavailable(): Promise<string | undefined> {
+  try {
+    await admin((c) => c.query('select 1'));
+    return undefined;
+  } catch (error) {
+    const why = `no PostgreSQL at ${ADMIN_URL.replace(/\/\/[^@]*@/, '//')} (${(error as Error).message})`;
+    if (process.env.REQUIRE_POSTGRES === '1') throw new Error(`${why}, but REQUIRE_POSTGRES=1`);
+    return why;
+  }
+}
+
+export async function freshDatabase(): Promise<FreshDatabase> {
+  const name = `b24_events_test_${randomBytes(6).toString('hex')}`;
+  await admin((c) => c.query(`create database ${name}`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
+}
