@@ -2,7 +2,6 @@
  * The receiving pipeline, from raw bytes to a stored event: content type, size, decode, validate, prove, then one
  * transaction that writes the inbox row and the built-in state change. When `receive` returns, the event is on disk.
  */
-import { createHash } from 'node:crypto';
 import {
   B24EventsError,
   bodyKindOf,
@@ -57,9 +56,7 @@ function sortedKeys(value: unknown): unknown {
 
 /** The same event delivered twice (same portal, name, time and data) has the same key. */
 export function dedupeKey(raw: AnyRawEvent): string {
-  return createHash('sha256')
-    .update(JSON.stringify([raw.auth.member_id, raw.event, raw.ts, sortedKeys(raw.data ?? null)]))
-    .digest('hex');
+  return sha256Hex(JSON.stringify([raw.auth.member_id, raw.event, raw.ts, sortedKeys(raw.data ?? null)]));
 }
 
 export class Receiver {

@@ -60,7 +60,15 @@ export class InstallationTokens implements TokenSource {
     if (!clientId || !clientSecret) throw new PortalUnavailableError(memberId, 'its token expired and B24_CLIENT_ID / B24_CLIENT_SECRET are not configured to refresh it.');
     if (!row.refresh_token) throw new PortalUnavailableError(memberId, 'its token expired and there is no refresh token.');
     const credentials: OAuthCredentials = { oauthUrl: this.oauth.oauthUrl, clientId, clientSecret, timeoutMs: this.oauth.timeoutMs };
-    const answer = await refreshTokens(credentials, row.refresh_token);
+    let answer;
+    try {
+      answer = await refreshTokens(credentials, row.refresh_token);
+    } catch (error) {
+      // Another instance may have spent the refresh token first; then its new pair is in the store.
+      const now = await getInstallation(this.store.db, memberId);
+      if (now?.access_token && now.access_token !== stale.accessToken) return accessOf(now);
+      throw error;
+    }
     const at = new Date();
     await this.store.db
       .updateTable('installations')

@@ -24,6 +24,17 @@ describe('REST client against the emulator', () => {
     assert.notEqual(after.refresh_token, before.refresh_token);
   });
 
+  it('lets two instances refresh at once: the one that loses the race uses the winner\'s tokens', async () => {
+    stack = await startStack();
+    const other = stack.newApp();
+    await other.ready();
+    stack.emulator.expireTokens(stack.memberId);
+    const refreshes = stack.emulator.authority.refreshes;
+    const outcomes = await Promise.all([stack.app.rest(stack.memberId).call('app.info'), other.rest(stack.memberId).call('app.info')]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['ok', 'ok']);
+    assert.equal(stack.emulator.authority.refreshes - refreshes, 1);
+  });
+
   it('refreshes a token that has expired by the clock before sending', async () => {
     stack = await startStack({ emulator: { accessTtlSeconds: 1 }, app: { rest: { expirySkewMs: 0 } } });
     await new Promise((resolve) => setTimeout(resolve, 1100));
