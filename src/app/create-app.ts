@@ -120,13 +120,18 @@ export function createApp(options: AppOptions = {}): B24App {
   );
   const callWorker = new ParkedCallWorker(store, rest, (name) => resumers.get(name), { ...defaultParkedCallSettings, ...options.parkedCalls }, log);
 
+  const wakeWorkers = () => {
+    inboxWorker.wake();
+    callWorker.wake();
+  };
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
   const ready = () =>
-    (started ??= store.migrate().then(() => {
+    (started ??= store.migrate().then(async () => {
       if (options.workers === false) return;
       inboxWorker.start();
       callWorker.start();
+      await store.onWork(wakeWorkers);
     }));
 
   const observe = (outcome: ReceiveOutcome) => {
@@ -143,10 +148,7 @@ export function createApp(options: AppOptions = {}): B24App {
     maxBodyBytes,
     oauth,
     observe,
-    onStored: () => {
-      inboxWorker.wake();
-      callWorker.wake();
-    },
+    onStored: wakeWorkers,
   });
   const receive = async (incoming: IncomingBody) => {
     await ready();

@@ -119,7 +119,10 @@ export class Receiver {
         attempts: 0,
         next_attempt_at: at,
       });
-      if (stored.inserted) await applyEvent(trx, raw, proof, now);
+      if (stored.inserted) {
+        await applyEvent(trx, raw, proof, now);
+        await store.announceWork(trx);
+      }
       return stored;
     });
     return { inboxId: id, event: raw.event, memberId: raw.auth.member_id, duplicate: !inserted };

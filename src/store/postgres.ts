@@ -1,14 +1,16 @@
 /**
  * PostgreSQL, for several instances sharing the load: the same schema and queries as SQLite through Kysely.
- * Claims lock their rows with FOR UPDATE SKIP LOCKED, so instances take different work; each instance's workers
- * poll, so work stored by one instance is picked up by another within `pollMs`.
+ * Claims lock their rows with FOR UPDATE SKIP LOCKED, so instances take different work. New work is announced with
+ * NOTIFY inside the transaction that stores it (delivered only if it commits); every instance LISTENs and wakes its
+ * workers, and polls as well, in case a notification is missed while its listening connection is down.
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import type { Database, Store } from './schema.js';
 
 const INT8 = 20;
+const CHANNEL = 'b24_events_work';
 
 export function postgresStore(connectionString: string, options: { max?: number } = {}): Store {
   const pool = new pg.Pool({
@@ -21,11 +23,25 @@ export function postgresStore(connectionString: string, options: { max?: number 
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let migrated: Promise<void> | undefined;
+  let listener: pg.Client | undefined;
   return {
     db,
     dialect: 'postgres',
     migrate: () => (migrated ??= migrateToLatest(db as Kysely<unknown>, 'postgres')),
-    close: () => db.destroy(),
+    announceWork: async (trx) => {
+      await sql`select pg_notify(${CHANNEL}, '')`.execute(trx);
+    },
+    async onWork(wake) {
+      listener = new pg.Client({ connectionString });
+      listener.on('error', () => {});
+      listener.on('notification', () => wake());
+      await listener.connect();
+      await listener.query(`listen ${CHANNEL}`);
+    },
+    async close() {
+      await listener?.end().catch(() => {});
+      await db.destroy();
+    },
   };
 }
 

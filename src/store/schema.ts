@@ -100,5 +100,12 @@ export interface Store {
   readonly dialect: Dialect;
   /** Creates or upgrades the schema; safe to call again. */
   migrate(): Promise<void>;
+  /**
+   * Tells every instance on this database that there is new work, once `db`'s transaction commits
+   * (PostgreSQL NOTIFY; nothing on SQLite, where one process holds the file).
+   */
+  announceWork(db: Db): Promise<void>;
+  /** Calls `listener` when another instance announces work (PostgreSQL LISTEN). */
+  onWork(listener: () => void): Promise<void>;
   close(): Promise<void>;
 }

@@ -19,6 +19,8 @@ export function sqliteStore(path: string): Store {
     db,
     dialect: 'sqlite',
     migrate: () => (migrated ??= migrateToLatest(db as Kysely<unknown>, 'sqlite')),
+    announceWork: async () => {},
+    onWork: async () => {},
     close: () => db.destroy(),
   };
 }

@@ -56,3 +56,32 @@ describe('instances sharing a PostgreSQL database', { skip: unavailable ?? false
     assert.deepEqual(states, ['denied', 'expired']);
   });
 });
+
+describe('NOTIFY between instances', { skip: unavailable ?? false }, () => {
+  let database: FreshDatabase;
+  let stack: Stack;
+  before(async () => {
+    database = await freshDatabase();
+    stack = await startStack({ openStore: () => postgresStore(database.url) });
+    await stack.app.close(); // from here on, only the instances below run
+  });
+  after(async () => {
+    await stack?.close();
+    await database?.drop();
+  });
+
+  it('wakes an instance that is not polling when another stores an event', async () => {
+    const receiver = stack.newApp({ workers: false });
+    await receiver.ready();
+    const sleeper = stack.newApp({ inbox: { pollMs: 600_000 }, parkedCalls: { pollMs: 600_000 } });
+    const seen: string[] = [];
+    sleeper.on('ONAPPMETHODCONFIRM', (event) => void seen.push(event.data.method));
+    await sleeper.ready();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its first look for work has passed
+    stack.serve(receiver);
+    await receiver.rest(stack.memberId).call('voximplant.user.get', {});
+    await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
+    await eventually(() => seen.length === 1, 5000);
+    assert.deepEqual(seen, ['voximplant.user.get']);
+  });
+});
