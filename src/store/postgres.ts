@@ -24,6 +24,29 @@ export function postgresStore(connectionString: string, options: { max?: number 
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let migrated: Promise<void> | undefined;
   let listener: pg.Client | undefined;
+  let closing = false;
+  /** LISTEN on a connection of its own; when that connection drops, listen again after a pause (polling covers the gap). */
+  function listen(wake: () => void): Promise<void> {
+    const client = new pg.Client({ connectionString, application_name: 'b24-events listener' });
+    listener = client;
+    let lost = false;
+    const again = () => {
+      if (lost || closing) return;
+      lost = true;
+      setTimeout(() => void listen(wake).catch(() => {}), 1000).unref();
+    };
+    client.on('error', again);
+    client.on('end', again);
+    client.on('notification', () => wake());
+    return client
+      .connect()
+      .then(() => client.query(`listen ${CHANNEL}`))
+      .then(() => wake()) // anything announced while no connection listened
+      .catch((error: unknown) => {
+        again();
+        throw error;
+      });
+  }
   return {
     db,
     dialect: 'postgres',
@@ -31,14 +54,9 @@ export function postgresStore(connectionString: string, options: { max?: number 
     announceWork: async (trx) => {
       await sql`select pg_notify(${CHANNEL}, '')`.execute(trx);
     },
-    async onWork(wake) {
-      listener = new pg.Client({ connectionString });
-      listener.on('error', () => {});
-      listener.on('notification', () => wake());
-      await listener.connect();
-      await listener.query(`listen ${CHANNEL}`);
-    },
+    onWork: (wake) => listen(wake),
     async close() {
+      closing = true;
       await listener?.end().catch(() => {});
       await db.destroy();
     },

@@ -1,6 +1,7 @@
 /** Several instances on one PostgreSQL database: the method-confirmation flow shared between them. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import type { ResumeOutcome } from '../../src/index.js';
 import { postgresStore } from '../../src/store/postgres.js';
 import { eventually } from '../helpers/app.js';
@@ -83,5 +84,17 @@ describe('NOTIFY between instances', { skip: unavailable ?? false }, () => {
     await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
     await eventually(() => seen.length === 1, 5000);
     assert.deepEqual(seen, ['voximplant.user.get']);
+
+    // The listening connection is cut (a restart, a failover): the instance listens again.
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    const { rowCount } = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'b24-events listener'");
+    await admin.end();
+    assert.equal(rowCount, 1);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    stack.emulator.expireTokens(stack.memberId);
+    await receiver.rest(stack.memberId).call('voximplant.user.get', {});
+    await stack.emulator.decide(stack.emulator.waiting()[0]!.id, false);
+    await eventually(() => seen.length === 2, 5000);
   });
 });
