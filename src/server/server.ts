@@ -1,4 +1,5 @@
 /** The ready server: the receiver at /bitrix24/events and /bitrix24/install, /health and /metrics. */
+import http from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { B24App } from '../app/create-app.js';
 
@@ -10,12 +11,16 @@ export interface ServerOptions {
 }
 
 export async function createServer(app: B24App, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
   const server = Fastify({
     loggerInstance: app.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    requestTimeout: options.requestTimeoutMs ?? 10_000,
-    connectionTimeout: options.connectionTimeoutMs ?? 15_000,
-    keepAliveTimeout: 5_000,
+    // Node checks request timeouts every 30 s by default: a client trickling a byte at a time would hold a socket
+    // that long. Check often enough that the timeout means what it says.
+    serverFactory: (handler) =>
+      http
+        .createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout), keepAliveTimeout: 5_000 }, handler)
+        .setTimeout(options.connectionTimeoutMs ?? 15_000),
   });
   await app.ready();
   await server.register(app.fastify, { prefix: '/bitrix24' });

@@ -104,6 +104,28 @@ describe('Fastify plugin and the ready server', () => {
     }
   });
 
+  it('cuts off a client that trickles its body past the request timeout', async () => {
+    const server = await createServer(t.app, { requestTimeoutMs: 400, connectionTimeoutMs: 60_000 });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.server.address() as AddressInfo;
+    try {
+      const socket = connect(port, '127.0.0.1');
+      socket.write(`POST /bitrix24/events HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nContent-Length: 60000\r\n\r\n`);
+      const trickle = setInterval(() => socket.write('a'), 100);
+      let answer = '';
+      socket.on('data', (chunk) => (answer += String(chunk)));
+      socket.on('error', () => {});
+      const started = Date.now();
+      await new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      clearInterval(trickle);
+      assert.ok(Date.now() - started < 5000, `cut off after ${Date.now() - started} ms`);
+      assert.match(answer, /^HTTP\/1\.1 408/);
+      assert.deepEqual(await t.app.inbox.list(), []);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('cuts off a client that sends its body too slowly', async () => {
     const server = await createServer(t.app, { requestTimeoutMs: 300, connectionTimeoutMs: 300 });
     await server.listen({ port: 0, host: '127.0.0.1' });
