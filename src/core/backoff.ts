@@ -3,6 +3,9 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number): nu
   return Math.min(baseMs * 2 ** Math.max(0, attempt - 1), maxMs);
 }
 
+/** An error as one line for storage and logs (redact it before either). */
+export const errorText = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
 /** Runs `work` until it settles or `timeoutMs` passes; `signal` tells the work when to give up. */
 export function withTimeout<T>(work: (signal: AbortSignal) => T | Promise<T>, timeoutMs: number, stop: AbortSignal): Promise<T> {
   const timeout = AbortSignal.timeout(timeoutMs);

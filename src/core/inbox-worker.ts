@@ -5,9 +5,9 @@
  */
 import { normaliseEvent, redactText, type B24Event } from '../protocol/index.js';
 import { claimDueEvent, finishInboxEvent } from '../store/inbox.js';
-import { getInstallation } from '../store/installations.js';
+import { installationSecrets } from '../store/installations.js';
 import type { InboxRow, Store } from '../store/schema.js';
-import { backoffDelay, withTimeout } from './backoff.js';
+import { backoffDelay, errorText, withTimeout } from './backoff.js';
 import { Poller } from './poller.js';
 import type { Logger } from './logger.js';
 
@@ -111,9 +111,8 @@ export class InboxWorker {
   }
 
   private async fail(row: InboxRow, error: unknown, log: Logger): Promise<void> {
-    const installation = await getInstallation(this.store.db, row.member_id).catch(() => undefined);
-    const raw = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const message = redactText(raw, [installation?.application_token, installation?.access_token, installation?.refresh_token]);
+    const secrets = await installationSecrets(this.store.db, row.member_id).catch(() => []);
+    const message = redactText(errorText(error), secrets);
     const last = row.attempts >= this.settings.maxAttempts;
     const now = Date.now();
     const delay = backoffDelay(row.attempts, this.settings.retryDelayMs, this.settings.maxRetryDelayMs);

@@ -11,10 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { redactText } from '../protocol/index.js';
 import { accessTokenHash, type BatchAnswer, type RestClient } from '../rest/client.js';
 import { isTransient, MethodConfirmDenied, MethodConfirmWaiting, restErrorFrom, RestError } from '../rest/errors.js';
+import { installationSecrets } from '../store/installations.js';
 import { claimContinuations, claimReadyCalls, settleParkedCall } from '../store/parked-calls.js';
 import { recordRefusal, recordWaiting } from '../store/permissions.js';
 import type { ParkedCallRow, Store } from '../store/schema.js';
-import { backoffDelay, withTimeout } from './backoff.js';
+import { backoffDelay, errorText, withTimeout } from './backoff.js';
 import type { Logger } from './logger.js';
 import { Poller } from './poller.js';
 
@@ -61,7 +62,6 @@ export const defaultParkedCallSettings: ParkedCallSettings = {
 };
 
 const BATCH_SIZE = 50;
-const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 export class ParkedCallWorker {
   readonly owner = randomUUID();
@@ -168,8 +168,7 @@ export class ParkedCallWorker {
   }
 
   private async redacted(memberId: string, text: string): Promise<string> {
-    const row = await this.store.db.selectFrom('installations').select(['access_token', 'refresh_token', 'application_token']).where('member_id', '=', memberId).executeTakeFirst();
-    return redactText(text, [row?.access_token, row?.refresh_token, row?.application_token]);
+    return redactText(text, await installationSecrets(this.store.db, memberId));
   }
 
   private async continueOnce(): Promise<boolean> {

@@ -70,6 +70,8 @@ export function portalClient(store: Store, rest: RestClient, memberId: string, o
             continuation_status: 'pending',
             continuation_attempts: 0,
           });
+          // A decision already came (while the call was on its way): other instances may replay it.
+          if (state !== 'waiting') await store.announceWork(trx);
           return { row, parkedCallId };
         });
         if (row.state !== 'waiting') {

@@ -5,7 +5,7 @@
  * same member_id shows that Bitrix24 issued those tokens to this app.
  */
 import type { AnyRawEvent } from '../protocol/index.js';
-import { OAuthError, refreshTokens, type OAuthCredentials, type TokenAnswer } from '../rest/oauth.js';
+import { credentialsFrom, OAuthError, refreshTokens, type OAuthSettings, type TokenAnswer } from '../rest/oauth.js';
 import { getInstallation } from '../store/installations.js';
 import type { Db, Installation } from '../store/schema.js';
 import { EventNotVerifiedError, verifyApplicationToken } from './verify.js';
@@ -14,15 +14,14 @@ export type Proof =
   | { by: 'application_token'; installation: Installation }
   | { by: 'oauth'; installation: Installation | undefined; tokens: TokenAnswer };
 
-export type OAuthSettings = Partial<OAuthCredentials> & { oauthUrl: string };
-
 function notVerified(memberId: string, why: string): EventNotVerifiedError {
   return new EventNotVerifiedError('install_not_verified', memberId, `The event from member_id ${memberId} could not be proved genuine: ${why}`);
 }
 
 async function proveWithOAuth(raw: AnyRawEvent, oauth: OAuthSettings, installation: Installation | undefined): Promise<Proof> {
   const memberId = raw.auth.member_id;
-  if (!oauth.clientId || !oauth.clientSecret) {
+  const credentials = credentialsFrom(oauth);
+  if (!credentials) {
     throw notVerified(memberId, 'B24_CLIENT_ID and B24_CLIENT_SECRET are not configured, so its tokens cannot be checked with the OAuth server.');
   }
   const refreshToken = (raw.auth as { refresh_token?: unknown }).refresh_token;
@@ -31,7 +30,7 @@ async function proveWithOAuth(raw: AnyRawEvent, oauth: OAuthSettings, installati
   }
   let tokens: TokenAnswer;
   try {
-    tokens = await refreshTokens({ oauthUrl: oauth.oauthUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret, timeoutMs: oauth.timeoutMs }, refreshToken);
+    tokens = await refreshTokens(credentials, refreshToken);
   } catch (error) {
     if (error instanceof OAuthError) throw notVerified(memberId, error.message);
     throw error;

@@ -18,7 +18,8 @@ import {
 import { findInboxEventByKey, insertInboxEvent } from '../store/inbox.js';
 import type { Store } from '../store/schema.js';
 import { applyEvent } from './apply-event.js';
-import { prove, type OAuthSettings } from './prove.js';
+import type { OAuthSettings } from '../rest/oauth.js';
+import { prove } from './prove.js';
 
 export interface IncomingBody {
   contentType: string | undefined;
@@ -37,6 +38,7 @@ export type ReceiveOutcome =
   | { ok: false; error: B24EventsError; event?: string | undefined; memberId?: string | undefined };
 
 export interface ReceiverOptions {
+  /** Already migrated: the app does that before the first request. */
   store: Store;
   oauth: OAuthSettings;
   maxBodyBytes: number;
@@ -94,7 +96,6 @@ export class Receiver {
 
   private async store(raw: AnyRawEvent): Promise<Receipt> {
     const { store, oauth } = this.options;
-    await store.migrate();
     const key = dedupeKey(raw);
     const tokenHash = sha256Hex(raw.auth.application_token);
     // A repeated delivery is answered like the first, even if that first one changed what a new proof would find

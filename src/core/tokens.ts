@@ -3,11 +3,10 @@
  * token works once: concurrent callers share one refresh, and the new pair is stored before anyone uses it.
  */
 import { B24EventsError } from '../protocol/index.js';
-import { expiryOf, refreshTokens, type OAuthCredentials } from '../rest/oauth.js';
+import { credentialsFrom, expiryOf, refreshTokens, type OAuthSettings } from '../rest/oauth.js';
 import type { PortalAccess, TokenSource } from '../rest/client.js';
 import { getInstallation } from '../store/installations.js';
 import type { Installation, Store } from '../store/schema.js';
-import type { OAuthSettings } from './prove.js';
 
 export class PortalUnavailableError extends B24EventsError {
   constructor(memberId: string, why: string) {
@@ -56,19 +55,16 @@ export class InstallationTokens implements TokenSource {
     if (!row) throw new PortalUnavailableError(memberId, 'no installation is known for it.');
     // Someone (another call, another instance) refreshed already: use theirs.
     if (row.access_token && row.access_token !== stale.accessToken) return accessOf(row);
-    const { clientId, clientSecret } = this.oauth;
-    if (!clientId || !clientSecret) throw new PortalUnavailableError(memberId, 'its token expired and B24_CLIENT_ID / B24_CLIENT_SECRET are not configured to refresh it.');
+    const credentials = credentialsFrom(this.oauth);
+    if (!credentials) throw new PortalUnavailableError(memberId, 'its token expired and B24_CLIENT_ID / B24_CLIENT_SECRET are not configured to refresh it.');
     if (!row.refresh_token) throw new PortalUnavailableError(memberId, 'its token expired and there is no refresh token.');
-    const credentials: OAuthCredentials = { oauthUrl: this.oauth.oauthUrl, clientId, clientSecret, timeoutMs: this.oauth.timeoutMs };
-    let answer;
-    try {
-      answer = await refreshTokens(credentials, row.refresh_token);
-    } catch (error) {
+    const answer = await refreshTokens(credentials, row.refresh_token).catch(async (error: unknown) => {
       // Another instance may have spent the refresh token first; then its new pair is in the store.
       const now = await getInstallation(this.store.db, memberId);
-      if (now?.access_token && now.access_token !== stale.accessToken) return accessOf(now);
+      if (now?.access_token && now.access_token !== stale.accessToken) return undefined;
       throw error;
-    }
+    });
+    if (!answer) return this.current(memberId);
     const at = new Date();
     await this.store.db
       .updateTable('installations')

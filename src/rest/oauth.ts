@@ -25,8 +25,22 @@ export interface OAuthCredentials {
   oauthUrl: string;
   clientId: string;
   clientSecret: string;
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
+
+/** The app's configuration, where the credentials may be missing. */
+export type OAuthSettings = Partial<OAuthCredentials> & { oauthUrl: string };
+
+/** The credentials to refresh with, or undefined when the app has none configured. */
+export function credentialsFrom(settings: OAuthSettings): OAuthCredentials | undefined {
+  const { oauthUrl, clientId, clientSecret, timeoutMs } = settings;
+  return clientId && clientSecret ? { oauthUrl, clientId, clientSecret, timeoutMs } : undefined;
+}
+
+const errorCodeOf = (body: unknown, fallback: string): string => {
+  const error = (body as { error?: unknown } | undefined)?.error;
+  return typeof error === 'string' ? error : fallback;
+};
 
 /** Why a refresh failed, without any secret: the OAuth error code, or what went wrong on the way. */
 export class OAuthError extends Error {
@@ -59,12 +73,12 @@ export async function refreshTokens(credentials: OAuthCredentials, refreshToken:
   }
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok || body === undefined) {
-    const code = typeof (body as { error?: unknown })?.error === 'string' ? (body as { error: string }).error : 'oauth_error';
+    const code = errorCodeOf(body, 'oauth_error');
     throw new OAuthError(code, `The OAuth server at ${url.origin} refused the refresh (HTTP ${response.status}, ${code}).`);
   }
   const parsed = tokenAnswer.safeParse(body);
   if (!parsed.success) {
-    const code = typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : 'oauth_bad_answer';
+    const code = errorCodeOf(body, 'oauth_bad_answer');
     throw new OAuthError(code, `The OAuth server at ${url.origin} answered without a usable token pair (${code}).`);
   }
   return parsed.data;

@@ -19,6 +19,16 @@ export async function saveInstallation(db: Db, row: Insertable<InstallationsTabl
     .execute();
 }
 
+/** The secret values stored for a portal, to cut out of error texts (empty when there is no installation). */
+export async function installationSecrets(db: Db, memberId: string): Promise<string[]> {
+  const row = await db
+    .selectFrom('installations')
+    .select(['application_token', 'access_token', 'refresh_token'])
+    .where('member_id', '=', memberId)
+    .executeTakeFirst();
+  return [row?.application_token, row?.access_token, row?.refresh_token].filter((v): v is string => typeof v === 'string');
+}
+
 export async function updateInstallation(
   db: Db,
   memberId: string,

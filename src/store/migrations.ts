@@ -1,8 +1,11 @@
 /** The schema, as ordered migrations that run the same on SQLite and PostgreSQL. */
-import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { Migrator, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
 import type { Dialect } from './schema.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
+  // Generated ids: SQLite's rowid alias, PostgreSQL's bigserial (read back as numbers; see postgres.ts).
+  const idType = dialect === 'postgres' ? 'bigserial' : 'integer';
+  const idColumn = (c: ColumnDefinitionBuilder) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
   return {
     '001_receiver': {
       async up(db: Kysely<unknown>) {
@@ -26,9 +29,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 
         await db.schema
           .createTable('inbox')
-          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
-            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
-          )
+          .addColumn('id', idType, idColumn)
           .addColumn('dedupe_key', 'text', (c) => c.notNull().unique())
           .addColumn('member_id', 'text', (c) => c.notNull())
           .addColumn('event', 'text', (c) => c.notNull())
@@ -65,9 +66,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('parked_calls')
-          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
-            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
-          )
+          .addColumn('id', idType, idColumn)
           .addColumn('member_id', 'text', (c) => c.notNull())
           .addColumn('method', 'text', (c) => c.notNull())
           .addColumn('params', 'text', (c) => c.notNull())
@@ -105,5 +104,3 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
-export const nowIso = (): string => new Date().toISOString();
-export { sql };

@@ -10,91 +10,87 @@ import { startStack, type Stack } from '../helpers/stack.js';
 
 const unavailable = await postgresUnavailable();
 
-describe('instances sharing a PostgreSQL database', { skip: unavailable ?? false }, () => {
-  let database: FreshDatabase;
-  let stack: Stack;
+/** A stack on a fresh database for the enclosing describe; `on.stack` once `before` has run. */
+function stackOnFreshDatabase() {
+  const on = {} as { stack: Stack; database: FreshDatabase };
   before(async () => {
-    database = await freshDatabase();
-    stack = await startStack({ openStore: () => postgresStore(database.url) });
+    on.database = await freshDatabase();
+    on.stack = await startStack({ openStore: () => postgresStore(on.database.url) });
   });
   after(async () => {
-    await stack?.close();
-    await database?.drop();
+    await on.stack?.close();
+    await on.database?.drop();
   });
+  return on;
+}
+
+describe('instances sharing a PostgreSQL database', { skip: unavailable ?? false }, () => {
+  const on = stackOnFreshDatabase();
 
   it('installs, parks, and resumes each call once across three instances', async () => {
     const runs = new Map<number, number>();
     const count = (outcome: ResumeOutcome) => void runs.set(outcome.callId, (runs.get(outcome.callId) ?? 0) + 1);
-    stack.app.resume('sync', count);
-    const others = [stack.newApp(), stack.newApp()];
+    on.stack.app.resume('sync', count);
+    const others = [on.stack.newApp(), on.stack.newApp()];
     for (const other of others) {
       other.resume('sync', count);
       await other.ready();
     }
     // Calls parked through one instance, the decision received by another, replays done by whichever is free.
     for (let i = 1; i <= 120; i++) {
-      const outcome = await others[i % 2]!.rest(stack.memberId).call('voximplant.user.get', { USER_ID: i }, { whenWaiting: { park: 'sync' } });
+      const outcome = await others[i % 2]!.rest(on.stack.memberId).call('voximplant.user.get', { USER_ID: i }, { whenWaiting: { park: 'sync' } });
       assert.equal(outcome.status, 'waiting');
     }
-    stack.serve(others[0]!);
-    await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
+    on.stack.serve(others[0]!);
+    await on.stack.emulator.decide(on.stack.emulator.waiting()[0]!.id, true);
     await eventually(() => runs.size === 120, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.ok([...runs.values()].every((n) => n === 1), 'each continuation ran once');
-    assert.equal(stack.emulator.stats.executed.get('voximplant.user.get'), 120, 'each REST replay ran once');
-    const calls = await stack.app.calls.list({ limit: 500 });
+    assert.equal(on.stack.emulator.stats.executed.get('voximplant.user.get'), 120, 'each REST replay ran once');
+    const calls = await on.stack.app.calls.list({ limit: 500 });
     assert.ok(calls.every((c) => c.state === 'done' && typeof c.id === 'number'));
   });
 
   it('records a denial from any instance and ends the parked call denied', async () => {
-    stack.emulator.expireTokens(stack.memberId);
-    const outcome = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'sync' } });
+    on.stack.emulator.expireTokens(on.stack.memberId);
+    const outcome = await on.stack.app.rest(on.stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'sync' } });
     assert.equal(outcome.status, 'waiting');
-    await stack.emulator.decide(stack.emulator.waiting()[0]!.id, false);
+    await on.stack.emulator.decide(on.stack.emulator.waiting()[0]!.id, false);
     const id = outcome.status === 'waiting' ? outcome.parkedCallId! : -1;
-    await eventually(async () => (await stack.app.calls.get(id))?.state === 'denied');
-    const states = (await stack.app.permissions(stack.memberId)).map((p) => p.state).sort();
+    await eventually(async () => (await on.stack.app.calls.get(id))?.state === 'denied');
+    const states = (await on.stack.app.permissions(on.stack.memberId)).map((p) => p.state).sort();
     assert.deepEqual(states, ['denied', 'expired']);
   });
 });
 
 describe('NOTIFY between instances', { skip: unavailable ?? false }, () => {
-  let database: FreshDatabase;
-  let stack: Stack;
-  before(async () => {
-    database = await freshDatabase();
-    stack = await startStack({ openStore: () => postgresStore(database.url) });
-    await stack.app.close(); // from here on, only the instances below run
-  });
-  after(async () => {
-    await stack?.close();
-    await database?.drop();
-  });
+  const on = stackOnFreshDatabase();
+  before(() => on.stack.app.close()); // from here on, only the instances below run
 
   it('wakes an instance that is not polling when another stores an event', async () => {
-    const receiver = stack.newApp({ workers: false });
+    const receiver = on.stack.newApp({ workers: false });
     await receiver.ready();
-    const sleeper = stack.newApp({ inbox: { pollMs: 600_000 }, parkedCalls: { pollMs: 600_000 } });
+    const sleeper = on.stack.newApp({ inbox: { pollMs: 600_000 }, parkedCalls: { pollMs: 600_000 } });
     const seen: string[] = [];
     sleeper.on('ONAPPMETHODCONFIRM', (event) => void seen.push(event.data.method));
     await sleeper.ready();
     await new Promise((resolve) => setTimeout(resolve, 100)); // its first look for work has passed
-    stack.serve(receiver);
-    await receiver.rest(stack.memberId).call('voximplant.user.get', {});
-    await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
+    on.stack.serve(receiver);
+    await receiver.rest(on.stack.memberId).call('voximplant.user.get', {});
+    await on.stack.emulator.decide(on.stack.emulator.waiting()[0]!.id, true);
     await eventually(() => seen.length === 1, 5000);
     assert.deepEqual(seen, ['voximplant.user.get']);
 
     // The listening connection is cut (a restart, a failover): the instance listens again.
-    const admin = new pg.Client({ connectionString: database.url });
+    const admin = new pg.Client({ connectionString: on.database.url });
     await admin.connect();
     const { rowCount } = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'b24-events listener'");
     await admin.end();
     assert.equal(rowCount, 1);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    stack.emulator.expireTokens(stack.memberId);
-    await receiver.rest(stack.memberId).call('voximplant.user.get', {});
-    await stack.emulator.decide(stack.emulator.waiting()[0]!.id, false);
+    on.stack.emulator.expireTokens(on.stack.memberId);
+    await receiver.rest(on.stack.memberId).call('voximplant.user.get', {});
+    await on.stack.emulator.decide(on.stack.emulator.waiting()[0]!.id, false);
     await eventually(() => seen.length === 2, 5000);
   });
 });
