@@ -21,12 +21,12 @@ export {
   RestError,
   RestUnreachable,
 } from './rest/errors.js';
-export { OAuthError } from './rest/oauth.js';
+export { ConfigurationError, DEFAULT_OAUTH_SERVERS, OAuthError, UnknownOAuthServerError } from './rest/oauth.js';
 export type { EventHandler, HandlerContext, InboxWorkerSettings } from './core/inbox-worker.js';
 export type { ManualInstallation } from './core/installations.js';
 export type { InboxEntry, InstallationView, ParkedCall, Permission, PermissionStatus } from './core/views.js';
 export type { IncomingBody, Receipt } from './core/receiver.js';
-export { EventNotVerifiedError } from './core/verify.js';
+export { EventNotVerifiedError, VerificationBusyError } from './core/proof-of-origin.js';
 export { createLogger, type LoggerSettings } from './core/logger.js';
 export type { Handle, HandleRequest, HandleResponse } from './http/handle.js';
 export {

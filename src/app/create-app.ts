@@ -11,13 +11,15 @@ import { Receiver, type IncomingBody, type Receipt, type ReceiveOutcome } from '
 import { InstallationTokens } from '../core/tokens.js';
 import type { InboxEntry, Permission } from '../core/views.js';
 import { RestClient, type RestSettings } from '../rest/client.js';
-import { DEFAULT_OAUTH_URL } from '../rest/oauth.js';
+import { parseOAuthServers } from '../rest/oauth.js';
+import { OriginProver, type VerificationLimits, defaultVerificationLimits } from '../core/proof-of-origin.js';
 import type { InboxQuery } from '../store/inbox.js';
 import { getInstallation } from '../store/installations.js';
 import { requeueInboxEvent } from '../store/inbox.js';
 import type { Store } from '../store/schema.js';
 import { sqliteStore } from '../store/sqlite.js';
 import { createHandle, type Handle } from '../http/handle.js';
+import type { InstallPageOptions } from '../http/install-page.js';
 import { fetchAdapter } from '../http/fetch.js';
 import { nodeAdapter } from '../http/node.js';
 import { fastifyPlugin, type FastifyPluginOptions } from '../http/fastify.js';
@@ -31,8 +33,16 @@ export interface AppOptions {
   /** The app's OAuth credentials; needed to verify ONAPPINSTALL and refresh tokens. Default: B24_CLIENT_ID / B24_CLIENT_SECRET. */
   clientId?: string | undefined;
   clientSecret?: string | undefined;
-  /** The OAuth server. Default: B24_OAUTH_URL or https://oauth.bitrix.info. */
-  oauthUrl?: string | undefined;
+  /**
+   * The OAuth servers portals may name in `server_endpoint`, one per region; a portal's tokens are refreshed at the
+   * one whose origin its server_endpoint has. A list or a comma-separated string. Default: B24_OAUTH_URL, else
+   * https://oauth.bitrix.info and https://oauth.bitrix24.tech. A bad list throws a ConfigurationError here.
+   */
+  oauthUrl?: string | readonly string[] | undefined;
+  /** The page the installer frame of an app with a UI gets (its BX24 script URL, default B24_JS_URL; your content). */
+  installPage?: InstallPageOptions;
+  /** Bounds on OAuth requests made to prove installs (a flood of forged ones stays cheap). */
+  verification?: Partial<VerificationLimits>;
   /** Default: the SQLite file ./data/b24-events.sqlite. */
   store?: Store;
   /** Where Bitrix24 reaches this app: events are bound to PUBLIC_URL/bitrix24/events after install. Default: PUBLIC_URL. */
@@ -90,10 +100,12 @@ export function createApp(options: AppOptions = {}): B24App {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const publicUrl = options.publicUrl ?? process.env.PUBLIC_URL;
   const oauth = {
-    oauthUrl: options.oauthUrl ?? process.env.B24_OAUTH_URL ?? DEFAULT_OAUTH_URL,
+    servers: parseOAuthServers(options.oauthUrl ?? process.env.B24_OAUTH_URL),
     clientId: options.clientId ?? process.env.B24_CLIENT_ID,
     clientSecret: options.clientSecret ?? process.env.B24_CLIENT_SECRET,
   };
+  const prover = new OriginProver(oauth, { ...defaultVerificationLimits, ...options.verification });
+  const installPage: InstallPageOptions = { scriptUrl: process.env.B24_JS_URL || undefined, ...options.installPage };
   const metrics = createMetrics();
   const handlers = new Map<string, EventHandler[]>();
   const resumers = new Map<string, ResumeHandler>();
@@ -146,7 +158,7 @@ export function createApp(options: AppOptions = {}): B24App {
   const receiver = new Receiver({
     store,
     maxBodyBytes,
-    oauth,
+    prover,
     observe,
     onStored: wakeWorkers,
   });
@@ -154,7 +166,14 @@ export function createApp(options: AppOptions = {}): B24App {
     await ready();
     return receiver.receive(incoming);
   };
-  const handle = createHandle(receive, (error) => log.error({ err: error }, 'event could not be stored'));
+  const receivers = {
+    event: receive,
+    installerFrame: async (incoming: IncomingBody, query: URLSearchParams) => {
+      await ready();
+      return receiver.receiveInstallerFrame(incoming, query);
+    },
+  };
+  const handle = createHandle(receivers, (error) => log.error({ err: error }, 'event could not be stored'), installPage);
   const read = queries(store, ready);
 
   const app: B24App = {

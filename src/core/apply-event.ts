@@ -1,64 +1,42 @@
 /** The built-in state change an event makes, run in the same transaction as its inbox row. */
 import { sha256Hex, type AnyRawEvent, type RawEvent } from '../protocol/index.js';
-import { expiryOf } from '../rest/oauth.js';
-import { saveInstallation, updateInstallation } from '../store/installations.js';
+import { updateInstallation } from '../store/installations.js';
 import { decideParkedCalls } from '../store/parked-calls.js';
 import { recordDecision } from '../store/permissions.js';
 import type { Db } from '../store/schema.js';
-import type { Proof } from './prove.js';
-
-const hostOf = (url: string | undefined): string | undefined => {
-  try {
-    return url ? new URL(url).hostname : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-function tokenExpiryFromEvent(auth: RawEvent<'ONAPPUPDATE'>['auth'], now: Date): string {
-  if (auth.expires) return new Date(Number(auth.expires) * 1000).toISOString();
-  return new Date(now.getTime() + Number(auth.expires_in ?? 3600) * 1000).toISOString();
-}
+import { tokenExpiry } from '../rest/oauth.js';
+import { saveProvedInstallation } from './installations.js';
+import type { Proof } from './proof-of-origin.js';
 
 export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Date): Promise<void> {
+  // A repeat of bytes already applied: built-in state changes happen once.
+  if (proof.by === 'repeat') return;
   const at = now.toISOString();
   const memberId = raw.auth.member_id;
   switch (raw.event) {
     case 'ONAPPINSTALL':
     case 'ONAPPUPDATE': {
       const event = raw as RawEvent<'ONAPPINSTALL'> | RawEvent<'ONAPPUPDATE'>;
-      const version = Number(event.data.VERSION);
-      const installed = event.event === 'ONAPPUPDATE' || event.data.INSTALLED !== 'N';
       if (proof.by === 'oauth') {
-        const { tokens } = proof;
-        await saveInstallation(db, {
-          member_id: memberId,
-          domain: hostOf(tokens.client_endpoint) ?? event.auth.domain,
-          client_endpoint: tokens.client_endpoint ?? event.auth.client_endpoint,
-          server_endpoint: tokens.server_endpoint ?? event.auth.server_endpoint,
-          application_token: event.auth.application_token,
-          access_token: tokens.access_token,
-          refresh_token: tokens.refresh_token,
-          access_expires_at: expiryOf(tokens, now.getTime()).toISOString(),
-          scope: tokens.scope ?? event.auth.scope ?? null,
-          status: installed ? 'active' : 'installing',
-          version,
-          installed_at: proof.installation?.status === 'active' ? proof.installation.installed_at : at,
-          updated_at: at,
-          uninstalled_at: null,
-        });
-      } else if (event.event === 'ONAPPUPDATE') {
-        // Proved by the stored token: the event's own tokens are fresh, the app's stored ones are older.
-        await updateInstallation(db, memberId, {
-          access_token: event.auth.access_token,
-          refresh_token: event.auth.refresh_token ?? proof.installation.refresh_token,
-          access_expires_at: tokenExpiryFromEvent(event.auth, now),
-          version,
-          updated_at: at,
+        const installing = event.event === 'ONAPPINSTALL' && event.data.INSTALLED === 'N';
+        await saveProvedInstallation(db, proof, {
+          memberId,
+          domain: event.auth.domain,
+          applicationToken: event.auth.application_token,
+          version: event.data.VERSION,
+          status: installing ? 'installing' : 'active',
+          now,
         });
       } else {
-        // A repeated ONAPPINSTALL: its refresh token may be spent already, so only the status and version move.
-        await updateInstallation(db, memberId, { status: installed ? 'active' : proof.installation.status, version, updated_at: at });
+        // ONAPPUPDATE proved by the stored token: its own tokens are fresher than the stored ones.
+        const { auth, data } = event as RawEvent<'ONAPPUPDATE'>;
+        await updateInstallation(db, memberId, {
+          access_token: auth.access_token,
+          refresh_token: auth.refresh_token ?? proof.installation.refresh_token,
+          access_expires_at: tokenExpiry(auth, now),
+          version: data.VERSION,
+          updated_at: at,
+        });
       }
       return;
     }

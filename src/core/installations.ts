@@ -1,7 +1,42 @@
-/** Installations registered by hand, for apps whose install flow lives outside this server. */
+/** Installations: the row an install proved through OAuth, and installations registered by hand. */
 import { B24EventsError } from '../protocol/index.js';
+import { DEFAULT_OAUTH_SERVERS, tokenExpiry } from '../rest/oauth.js';
 import { getInstallation, saveInstallation } from '../store/installations.js';
-import type { Db } from '../store/schema.js';
+import type { Db, InstallationStatus } from '../store/schema.js';
+import type { Proof } from './proof-of-origin.js';
+
+export interface ProvedInstall {
+  memberId: string;
+  /** As the portal names itself (`auth.domain`, the frame's DOMAIN), not the host of an endpoint. */
+  domain: string;
+  applicationToken: string;
+  version: string | undefined;
+  status: InstallationStatus;
+  now: Date;
+}
+
+/** Stores an install (first, repeated or an update) with the fresh tokens of the OAuth answer that proved it. */
+export async function saveProvedInstallation(db: Db, proof: Extract<Proof, { by: 'oauth' }>, install: ProvedInstall): Promise<void> {
+  const { tokens, installation: previous, oauthServer } = proof;
+  const at = install.now.toISOString();
+  await saveInstallation(db, {
+    member_id: install.memberId,
+    domain: install.domain,
+    client_endpoint: tokens.client_endpoint ?? previous?.client_endpoint ?? `https://${install.domain}/rest/`,
+    server_endpoint: tokens.server_endpoint ?? `${oauthServer}/rest/`,
+    oauth_server: oauthServer,
+    application_token: install.applicationToken,
+    access_token: tokens.access_token,
+    refresh_token: tokens.refresh_token,
+    access_expires_at: tokenExpiry(tokens, install.now),
+    scope: tokens.scope ?? previous?.scope ?? null,
+    status: install.status,
+    version: install.version ?? previous?.version ?? null,
+    installed_at: previous?.status === 'active' ? previous.installed_at : at,
+    updated_at: at,
+    uninstalled_at: null,
+  });
+}
 
 export interface ManualInstallation {
   memberId: string;
@@ -34,7 +69,8 @@ export async function registerInstallation(db: Db, input: ManualInstallation): P
     member_id: input.memberId,
     domain: input.domain,
     client_endpoint: clientEndpoint,
-    server_endpoint: input.serverEndpoint ?? existing?.server_endpoint ?? 'https://oauth.bitrix.info/rest/',
+    server_endpoint: input.serverEndpoint ?? existing?.server_endpoint ?? `${DEFAULT_OAUTH_SERVERS[0]}/rest/`,
+    oauth_server: existing?.oauth_server ?? null,
     application_token: input.applicationToken,
     access_token: existing?.access_token ?? null,
     refresh_token: existing?.refresh_token ?? null,

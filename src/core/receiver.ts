@@ -6,20 +6,20 @@ import {
   B24EventsError,
   bodyKindOf,
   decodeBody,
+  installFromFrame,
   MalformedBodyError,
   parseRawEvent,
   PayloadTooLargeError,
   scrubPayload,
-  secretsEqual,
   sha256Hex,
   UnsupportedMediaTypeError,
   type AnyRawEvent,
+  type Payload,
 } from '../protocol/index.js';
-import { findInboxEventByKey, insertInboxEvent } from '../store/inbox.js';
+import { findUnstartedByBody, insertInboxEvent } from '../store/inbox.js';
 import type { Store } from '../store/schema.js';
 import { applyEvent } from './apply-event.js';
-import type { OAuthSettings } from '../rest/oauth.js';
-import { prove } from './prove.js';
+import type { OriginProver, Proof } from './proof-of-origin.js';
 
 export interface IncomingBody {
   contentType: string | undefined;
@@ -40,7 +40,7 @@ export type ReceiveOutcome =
 export interface ReceiverOptions {
   /** Already migrated: the app does that before the first request. */
   store: Store;
-  oauth: OAuthSettings;
+  prover: OriginProver;
   maxBodyBytes: number;
   /** Told of every outcome, accepted or refused, after it is final (for logs and metrics). */
   observe?: (outcome: ReceiveOutcome) => void;
@@ -56,19 +56,39 @@ function sortedKeys(value: unknown): unknown {
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]));
 }
 
-/** The same event delivered twice (same portal, name, time and data) has the same key. */
-export function dedupeKey(raw: AnyRawEvent): string {
-  return sha256Hex(JSON.stringify([raw.auth.member_id, raw.event, raw.ts, sortedKeys(raw.data ?? null)]));
+/**
+ * The identity of a delivery: every field as decoded, envelope and auth included. Equal hashes mean equal bodies,
+ * which may still be two real events (docs/protocol.md#71); see `insertInboxEvent` for when they merge.
+ */
+export function bodyHash(payload: Payload): string {
+  return sha256Hex(JSON.stringify(sortedKeys(payload)));
 }
 
 export class Receiver {
   constructor(private readonly options: ReceiverOptions) {}
 
   async receive(incoming: IncomingBody): Promise<Receipt> {
+    return this.observed(() => {
+      const payload = this.decode(incoming);
+      return { raw: parseRawEvent(payload), hash: bodyHash(payload) };
+    });
+  }
+
+  /** The installer frame of an app with a UI, stored as the ONAPPINSTALL it stands for. */
+  async receiveInstallerFrame(incoming: IncomingBody, query: URLSearchParams): Promise<Receipt> {
+    return this.observed(() => {
+      const payload = this.decode(incoming);
+      // A reload of the same frame is the same install: the hash leaves out the time of arrival.
+      return { raw: installFromFrame(payload, query, new Date()), hash: bodyHash({ frame: payload, query: Object.fromEntries(query) }) };
+    });
+  }
+
+  private async observed(read: () => { raw: AnyRawEvent; hash: string }): Promise<Receipt> {
     let raw: AnyRawEvent | undefined;
     try {
-      raw = this.decode(incoming);
-      const receipt = await this.store(raw);
+      const decoded = read();
+      raw = decoded.raw;
+      const receipt = await this.store(decoded.raw, decoded.hash);
       this.options.observe?.({ ok: true, receipt });
       if (!receipt.duplicate) this.options.onStored?.(receipt);
       return receipt;
@@ -80,7 +100,7 @@ export class Receiver {
     }
   }
 
-  private decode({ contentType, body }: IncomingBody): AnyRawEvent {
+  private decode({ contentType, body }: IncomingBody): Payload {
     const kind = bodyKindOf(contentType);
     if (!kind) throw new UnsupportedMediaTypeError(contentType);
     const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
@@ -91,31 +111,28 @@ export class Receiver {
     } catch {
       throw new MalformedBodyError('The body is not valid UTF-8.');
     }
-    return parseRawEvent(decodeBody(kind, text));
+    return decodeBody(kind, text);
   }
 
-  private async store(raw: AnyRawEvent): Promise<Receipt> {
-    const { store, oauth } = this.options;
-    const key = dedupeKey(raw);
-    const tokenHash = sha256Hex(raw.auth.application_token);
-    // A repeated delivery is answered like the first, even if that first one changed what a new proof would find
-    // (an ONAPPUNINSTALL, a spent refresh token); carrying the same application_token is the proof.
-    const earlier = await findInboxEventByKey(store.db, key);
-    if (earlier && secretsEqual(earlier.application_token_hash, tokenHash)) {
-      return { inboxId: Number(earlier.id), event: raw.event, memberId: raw.auth.member_id, duplicate: true };
-    }
-    const proof = await prove(store.db, raw, oauth);
+  private async store(raw: AnyRawEvent, hash: string): Promise<Receipt> {
+    const { store, prover } = this.options;
+    const receipt = (inboxId: number, duplicate: boolean): Receipt => ({ inboxId, event: raw.event, memberId: raw.auth.member_id, duplicate });
+    // The same bytes as an event whose handlers have not started: it joins that one. The hash covers the
+    // application_token, so an equal hash is as good a proof as the first delivery had.
+    const unstarted = await findUnstartedByBody(store.db, hash);
+    if (unstarted) return receipt(unstarted.id, true);
+    const proof: Proof = await prover.prove(store.db, raw, hash);
     const now = new Date();
     const at = now.toISOString();
     const { id, inserted } = await store.db.transaction().execute(async (trx) => {
       const stored = await insertInboxEvent(trx, {
-        dedupe_key: key,
+        body_hash: hash,
         member_id: raw.auth.member_id,
         event: raw.event,
         ts: new Date(Number(raw.ts) * 1000).toISOString(),
         received_at: at,
         payload: JSON.stringify(scrubPayload(raw)),
-        application_token_hash: tokenHash,
+        application_token_hash: sha256Hex(raw.auth.application_token),
         status: 'pending',
         attempts: 0,
         next_attempt_at: at,
@@ -126,6 +143,6 @@ export class Receiver {
       }
       return stored;
     });
-    return { inboxId: id, event: raw.event, memberId: raw.auth.member_id, duplicate: !inserted };
+    return receipt(id, !inserted);
   }
 }

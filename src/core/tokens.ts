@@ -3,9 +3,9 @@
  * token works once: concurrent callers share one refresh, and the new pair is stored before anyone uses it.
  */
 import { B24EventsError } from '../protocol/index.js';
-import { credentialsFrom, expiryOf, refreshTokens, type OAuthSettings } from '../rest/oauth.js';
+import { credentialsFrom, hostOf, oauthServerFor, refreshTokens, tokenExpiry, type OAuthSettings } from '../rest/oauth.js';
 import type { PortalAccess, TokenSource } from '../rest/client.js';
-import { getInstallation } from '../store/installations.js';
+import { getInstallation, rotateTokens } from '../store/installations.js';
 import type { Installation, Store } from '../store/schema.js';
 
 export class PortalUnavailableError extends B24EventsError {
@@ -58,7 +58,10 @@ export class InstallationTokens implements TokenSource {
     const credentials = credentialsFrom(this.oauth);
     if (!credentials) throw new PortalUnavailableError(memberId, 'its token expired and B24_CLIENT_ID / B24_CLIENT_SECRET are not configured to refresh it.');
     if (!row.refresh_token) throw new PortalUnavailableError(memberId, 'its token expired and there is no refresh token.');
-    const answer = await refreshTokens(credentials, row.refresh_token).catch(async (error: unknown) => {
+    // The portal's own region's server (docs/protocol.md#75); rows from before regions were kept: by server_endpoint.
+    const server = oauthServerFor(this.oauth.servers, row.oauth_server ?? row.server_endpoint);
+    if (!server) throw new PortalUnavailableError(memberId, `its OAuth server ${hostOf(row.oauth_server ?? row.server_endpoint)} is not in B24_OAUTH_URL.`);
+    const answer = await refreshTokens(server, credentials, row.refresh_token).catch(async (error: unknown) => {
       // Another instance may have spent the refresh token first; then its new pair is in the store.
       const now = await getInstallation(this.store.db, memberId);
       if (now?.access_token && now.access_token !== stale.accessToken) return undefined;
@@ -66,12 +69,12 @@ export class InstallationTokens implements TokenSource {
     });
     if (!answer) return this.current(memberId);
     const at = new Date();
-    await this.store.db
-      .updateTable('installations')
-      .set({ access_token: answer.access_token, refresh_token: answer.refresh_token, access_expires_at: expiryOf(answer, at.getTime()).toISOString(), updated_at: at.toISOString() })
-      .where('member_id', '=', memberId)
-      .where('refresh_token', '=', row.refresh_token)
-      .execute();
+    await rotateTokens(this.store.db, memberId, row.refresh_token, {
+      accessToken: answer.access_token,
+      refreshToken: answer.refresh_token,
+      expiresAt: tokenExpiry(answer, at),
+      at: at.toISOString(),
+    });
     return this.current(memberId);
   }
 }

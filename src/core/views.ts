@@ -20,14 +20,21 @@ export function installationView(row: Installation) {
 
 export type PermissionStatus = 'waiting' | 'granted' | 'denied' | 'expired';
 
+/** An access token's lifetime: a grant for a token the app never held lasts at most this long. */
+const ACCESS_TOKEN_LIFETIME_MS = 3600_000;
+
 /**
- * A grant binds one access token: it shows as expired once that token has expired or the portal's current token
- * is another (`currentTokenHash`, when known).
+ * A grant binds one access token (docs/protocol.md#77). For a token the app held (it made the call), the grant
+ * expires with the token, or early when a refresh replaced it (`currentTokenHash`). For any other token (a user's,
+ * from the app's page) it lasts until an hour after the decision, the longest that token can live.
  */
 export function permissionView(row: PermissionRow, currentTokenHash?: string, now = Date.now()) {
-  const tokenExpired = row.token_expires_at !== null && Date.parse(row.token_expires_at) <= now;
-  const rotated = currentTokenHash !== undefined && currentTokenHash !== row.token_hash;
-  const state: PermissionStatus = row.state === 'granted' && (tokenExpired || rotated) ? 'expired' : row.state;
+  const held = row.token_expires_at !== null;
+  const decidedAt = Date.parse(row.decided_at ?? row.received_at ?? '');
+  const expired = held
+    ? Date.parse(row.token_expires_at!) <= now || (currentTokenHash !== undefined && currentTokenHash !== row.token_hash)
+    : !Number.isNaN(decidedAt) && decidedAt + ACCESS_TOKEN_LIFETIME_MS <= now;
+  const state: PermissionStatus = row.state === 'granted' && expired ? 'expired' : row.state;
   return {
     memberId: row.member_id,
     method: row.method,

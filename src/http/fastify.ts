@@ -24,7 +24,7 @@ export function fastifyPlugin(handle: Handle, maxBodyBytes: number): FastifyPlug
     });
     for (const path of options.paths ?? ['/events', '/install']) {
       fastify.all(path, async (request, reply) =>
-        sendAnswer(reply, await handle({ method: request.method, headers: request.headers, body: request.body as Buffer | undefined })),
+        sendAnswer(reply, await handle({ method: request.method, headers: request.headers, body: request.body as Buffer | undefined, url: request.url })),
       );
     }
   };

@@ -17,6 +17,6 @@ export function fetchAdapter(handle: Handle, maxBodyBytes: number): (request: Re
         throw error;
       }
     }
-    return toResponse(await handle({ method: request.method, headers, body }));
+    return toResponse(await handle({ method: request.method, headers, body, url: request.url }));
   };
 }

@@ -2,13 +2,16 @@
  * The whole request logic, once, for every framework: method, then the receiver; errors become JSON answers
  * `{error, message, details?}` with their status. Adapters only read the request and write this answer.
  */
-import { B24EventsError, MethodNotAllowedError } from '../protocol/index.js';
+import { B24EventsError, isInstallerFrame, MethodNotAllowedError } from '../protocol/index.js';
 import type { IncomingBody, Receipt } from '../core/receiver.js';
+import { installedPage, refusedPage, type InstallPageOptions } from './install-page.js';
 
 export interface HandleRequest {
   method: string;
   headers: Record<string, string | string[] | undefined>;
   body: Uint8Array | string | undefined;
+  /** The request's path and query (`/bitrix24/install?DOMAIN=...`): the installer frame names the portal there. */
+  url?: string | undefined;
 }
 
 export interface HandleResponse {
@@ -17,7 +20,10 @@ export interface HandleResponse {
   body: string;
 }
 
-export type Receive = (incoming: IncomingBody) => Promise<Receipt>;
+export interface Receivers {
+  event(incoming: IncomingBody): Promise<Receipt>;
+  installerFrame(incoming: IncomingBody, query: URLSearchParams): Promise<Receipt>;
+}
 export type Handle = (request: HandleRequest) => Promise<HandleResponse>;
 
 const json = (status: number, value: unknown, extra: Record<string, string> = {}): HandleResponse => ({
@@ -35,16 +41,28 @@ export function headerValue(headers: HandleRequest['headers'], name: string): st
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function createHandle(receive: Receive, onUnexpected: (error: unknown) => void): Handle {
+const html = (status: number, body: string): HandleResponse => ({ status, headers: { 'content-type': 'text/html; charset=utf-8' }, body });
+
+const unexpected = { error: 'internal_error', message: 'The event could not be stored; nothing was acknowledged. See the server log.' };
+
+/** Events answer JSON; the installer frame, shown to the administrator, answers a page. */
+export function createHandle(receive: Receivers, onUnexpected: (error: unknown) => void, installPage: InstallPageOptions = {}): Handle {
   return async (request) => {
+    const query = new URL(request.url ?? '/', 'http://b24-events.invalid').searchParams;
+    const frame = request.method.toUpperCase() === 'POST' && isInstallerFrame(headerValue(request.headers, 'accept'), query);
+    const incoming = { contentType: headerValue(request.headers, 'content-type'), body: request.body ?? '' };
     try {
+      if (frame) {
+        const receipt = await receive.installerFrame(incoming, query);
+        return html(200, installedPage(receipt.memberId, installPage));
+      }
       if (request.method.toUpperCase() !== 'POST') throw new MethodNotAllowedError(request.method);
-      const receipt = await receive({ contentType: headerValue(request.headers, 'content-type'), body: request.body ?? '' });
+      const receipt = await receive.event(incoming);
       return json(200, { ok: true, id: receipt.inboxId, event: receipt.event, duplicate: receipt.duplicate });
     } catch (error) {
-      if (error instanceof B24EventsError) return errorResponse(error);
+      if (error instanceof B24EventsError) return frame ? html(error.status, refusedPage(error)) : errorResponse(error);
       onUnexpected(error);
-      return json(500, { error: 'internal_error', message: 'The event could not be stored; nothing was acknowledged. See the server log.' });
+      return frame ? html(500, refusedPage(new B24EventsError(unexpected.error, unexpected.message, 500))) : json(500, unexpected);
     }
   };
 }

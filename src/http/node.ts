@@ -37,6 +37,6 @@ export function nodeAdapter(handle: Handle, maxBodyBytes: number): (req: Incomin
       if (error.status === 413) res.setHeader('connection', 'close');
       return send(res, errorResponse(error));
     }
-    send(res, await handle({ method: req.method ?? 'GET', headers: req.headers, body }));
+    send(res, await handle({ method: req.method ?? 'GET', headers: req.headers, body, url: req.url }));
   };
 }

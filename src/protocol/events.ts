@@ -11,6 +11,10 @@ const expected = (what: string) => ({
 });
 const text = z.string(expected('a string')).min(1, 'required');
 const digits = z.string(expected('digits')).regex(/^\d+$/, 'expected digits');
+/** An app version as portals send it: "3" or, in the docs' samples, "1.0.0" (docs/protocol.md#73). */
+const version = z.string(expected('a string')).min(1, 'required').max(32, 'expected a version of at most 32 characters');
+/** ONAPPPAYMENT's DAYS: a whole number, possibly negative, or empty (docs/protocol.md#73). */
+const days = z.string(expected('a whole number')).regex(/^-?\d*$/, 'expected a whole number');
 const yesNo = z.enum(['Y', 'N'], expected('"Y" or "N"'));
 const zeroOne = z.enum(['0', '1'], expected('"0" or "1"'));
 const endpoint = z.url({ protocol: /^https?$/, ...expected('an http(s) URL') });
@@ -88,12 +92,13 @@ const rawMethodConfirm = envelope(
 );
 const rawInstall = envelope(
   z.literal('ONAPPINSTALL'),
-  data({ VERSION: digits, ACTIVE: yesNo.optional(), INSTALLED: yesNo.optional(), LANGUAGE_ID: languageId }),
+  // No VERSION when the install came through the installer frame of an app with a UI (docs/protocol.md#76).
+  data({ VERSION: version.optional(), ACTIVE: yesNo.optional(), INSTALLED: yesNo.optional(), LANGUAGE_ID: languageId }),
   userAuth,
 );
 const rawUpdate = envelope(
   z.literal('ONAPPUPDATE'),
-  data({ VERSION: digits, PREVIOUS_VERSION: digits.optional(), LANGUAGE_ID: languageId }),
+  data({ VERSION: version, PREVIOUS_VERSION: version.optional(), LANGUAGE_ID: languageId }),
   userAuth,
 );
 const rawUninstall = envelope(
@@ -105,10 +110,10 @@ const rawPayment = envelope(
   z.literal('ONAPPPAYMENT'),
   data({
     CODE: z.string().optional(),
-    VERSION: digits.optional(),
+    VERSION: version.optional(),
     STATUS: z.string().optional(),
     PAYMENT_EXPIRED: yesNo.optional(),
-    DAYS: digits.optional(),
+    DAYS: days.optional(),
     LANGUAGE_ID: languageId,
   }),
   z.preprocess(aliasServerEndpoint, z.looseObject({ ...portalAuthShape, access_token: text.optional() })),
@@ -121,7 +126,7 @@ const rawTest = envelope(
 const rawOther = envelope(text, z.unknown().optional(), portalAuth);
 
 const yes = (flag: string | undefined, whenMissing: boolean) => (flag === undefined ? whenMissing : flag === 'Y');
-const optionalNumber = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+const optionalNumber = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
 
 /** Raw schemas, keyed by event name: what the receiver validates. */
 export const rawEventSchemas = {
@@ -149,7 +154,7 @@ export const eventSchemas = {
     ...normaliseEnvelope(raw),
     event: raw.event,
     data: {
-      version: Number(raw.data.VERSION),
+      version: raw.data.VERSION,
       active: yes(raw.data.ACTIVE, true),
       installed: yes(raw.data.INSTALLED, true),
       languageId: raw.data.LANGUAGE_ID,
@@ -159,8 +164,8 @@ export const eventSchemas = {
     ...normaliseEnvelope(raw),
     event: raw.event,
     data: {
-      version: Number(raw.data.VERSION),
-      previousVersion: optionalNumber(raw.data.PREVIOUS_VERSION),
+      version: raw.data.VERSION,
+      previousVersion: raw.data.PREVIOUS_VERSION,
       languageId: raw.data.LANGUAGE_ID,
     },
   })),
@@ -174,7 +179,7 @@ export const eventSchemas = {
     event: raw.event,
     data: {
       code: raw.data.CODE,
-      version: optionalNumber(raw.data.VERSION),
+      version: raw.data.VERSION,
       status: raw.data.STATUS,
       paymentExpired: yes(raw.data.PAYMENT_EXPIRED, false),
       days: optionalNumber(raw.data.DAYS),

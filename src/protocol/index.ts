@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './secrets.js';
 export * from './validate.js';
 export * from './leaky-bucket.js';
+export * from './installer-frame.js';

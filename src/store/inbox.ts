@@ -1,25 +1,32 @@
 /** The inbox: every verified event, stored before it is answered, with the state of its handlers' runs. */
-import type { Insertable } from 'kysely';
+import { sql, type Insertable, type SqlBool } from 'kysely';
 import type { Db, InboxRow, InboxStatus, InboxTable } from './schema.js';
 
-/** Stores the event unless the same one is already there; answers its id and whether it was new. */
+/** The predicate of the partial unique index `inbox_mergeable`: an event whose handlers have not started yet. */
+const notStarted = sql<SqlBool>`status = 'pending' and attempts = 0`;
+
+/**
+ * Stores the event, or joins it to an identical one whose handlers have not started (one run will then see the
+ * state after both); answers the id and whether a new entry was made. Identical to an event already handled, it
+ * is a new entry: Bitrix24 sends no delivery id and never retries (docs/protocol.md#71).
+ */
 export async function insertInboxEvent(
   db: Db,
   row: Insertable<InboxTable>,
 ): Promise<{ id: number; inserted: boolean }> {
-  const inserted = await db
-    .insertInto('inbox')
-    .values(row)
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted) return { id: Number(inserted.id), inserted: true };
-  const existing = await db
-    .selectFrom('inbox')
-    .select('id')
-    .where('dedupe_key', '=', row.dedupe_key)
-    .executeTakeFirstOrThrow();
-  return { id: Number(existing.id), inserted: false };
+  // Two rounds: the event we would join can be claimed by a worker between the insert and the look-up.
+  for (let round = 0; ; round++) {
+    const inserted = await db
+      .insertInto('inbox')
+      .values(row)
+      .onConflict((oc) => oc.column('body_hash').where(notStarted).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return { id: Number(inserted.id), inserted: true };
+    const existing = await findUnstartedByBody(db, row.body_hash);
+    if (existing) return { id: existing.id, inserted: false };
+    if (round > 0) throw new Error('inbox: could neither store nor join an event with this body');
+  }
 }
 
 /**
@@ -93,13 +100,13 @@ export function getInboxEvent(db: Db, id: number): Promise<InboxRow | undefined>
   return db.selectFrom('inbox').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function findInboxEventByKey(
-  db: Db,
-  dedupeKey: string,
-): Promise<Pick<InboxRow, 'id' | 'application_token_hash'> | undefined> {
-  return db
-    .selectFrom('inbox')
-    .select(['id', 'application_token_hash'])
-    .where('dedupe_key', '=', dedupeKey)
-    .executeTakeFirst();
+/** The event with this body whose handlers have not started, if any: a new identical delivery joins it. */
+export async function findUnstartedByBody(db: Db, bodyHash: string): Promise<{ id: number } | undefined> {
+  const row = await db.selectFrom('inbox').select('id').where('body_hash', '=', bodyHash).where(notStarted).executeTakeFirst();
+  return row && { id: Number(row.id) };
+}
+
+/** Whether this exact body was stored before (in any state): a byte-identical repeat of a lifecycle event. */
+export async function bodySeenBefore(db: Db, bodyHash: string): Promise<boolean> {
+  return (await db.selectFrom('inbox').select('id').where('body_hash', '=', bodyHash).limit(1).executeTakeFirst()) !== undefined;
 }

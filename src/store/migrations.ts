@@ -1,5 +1,5 @@
 /** The schema, as ordered migrations that run the same on SQLite and PostgreSQL. */
-import { Migrator, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
 import type { Dialect } from './schema.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -90,7 +90,63 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('parked_calls_due').on('parked_calls').columns(['state', 'next_attempt_at']).execute();
       },
     },
+    '003_real_portals': {
+      async up(db: Kysely<unknown>) {
+        // Identical bodies can be two real events (docs/protocol.md#71): the body hash is no longer unique; it is
+        // unique only among events whose handlers have not started, which a new identical delivery joins.
+        if (dialect === 'postgres') {
+          await db.schema.alterTable('inbox').renameColumn('dedupe_key', 'body_hash').execute();
+          await sql`alter table inbox drop constraint if exists inbox_dedupe_key_key`.execute(db);
+        } else {
+          await rebuildSqliteInbox(db);
+        }
+        await db.schema.createIndex('inbox_body').on('inbox').column('body_hash').execute();
+        await db.schema
+          .createIndex('inbox_mergeable')
+          .on('inbox')
+          .column('body_hash')
+          .unique()
+          .where(sql.ref('status'), '=', 'pending')
+          .where(sql.ref('attempts'), '=', 0)
+          .execute();
+        // VERSION is a short string ("1.0.0" in the docs); the region's OAuth server is kept per installation.
+        await db.schema.alterTable('installations').addColumn('app_version', 'text').execute();
+        await sql`update installations set app_version = cast(version as text) where version is not null`.execute(db);
+        await db.schema.alterTable('installations').dropColumn('version').execute();
+        await db.schema.alterTable('installations').renameColumn('app_version', 'version').execute();
+        await db.schema.alterTable('installations').addColumn('oauth_server', 'text').execute();
+      },
+    },
   };
+}
+
+/** SQLite cannot drop a UNIQUE constraint: the inbox is copied into a table without it. */
+async function rebuildSqliteInbox(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('inbox_next')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('body_hash', 'text', (c) => c.notNull())
+    .addColumn('member_id', 'text', (c) => c.notNull())
+    .addColumn('event', 'text', (c) => c.notNull())
+    .addColumn('ts', 'text', (c) => c.notNull())
+    .addColumn('received_at', 'text', (c) => c.notNull())
+    .addColumn('payload', 'text', (c) => c.notNull())
+    .addColumn('application_token_hash', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+    .addColumn('locked_until', 'text')
+    .addColumn('last_error', 'text')
+    .addColumn('finished_at', 'text')
+    .execute();
+  await sql`insert into inbox_next (id, body_hash, member_id, event, ts, received_at, payload, application_token_hash, status,
+    attempts, next_attempt_at, locked_until, last_error, finished_at)
+    select id, dedupe_key, member_id, event, ts, received_at, payload, application_token_hash, status,
+    attempts, next_attempt_at, locked_until, last_error, finished_at from inbox`.execute(db);
+  await db.schema.dropTable('inbox').execute();
+  await db.schema.alterTable('inbox_next').renameTo('inbox').execute();
+  await db.schema.createIndex('inbox_due').on('inbox').columns(['status', 'next_attempt_at']).execute();
+  await db.schema.createIndex('inbox_member').on('inbox').columns(['member_id', 'id']).execute();
 }
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {

@@ -16,15 +16,19 @@ export interface InstallationsTable {
   access_expires_at: string | null;
   scope: string | null;
   status: InstallationStatus;
-  version: number | null;
+  /** As the portal sent it: a short string ("3", "1.0.0"). */
+  version: string | null;
   installed_at: string;
   updated_at: string;
   uninstalled_at: string | null;
+  /** The region's OAuth server, chosen from the allowlist by the origin of server_endpoint; null on old rows. */
+  oauth_server: string | null;
 }
 
 export interface InboxTable {
   id: Generated<number>;
-  dedupe_key: string;
+  /** sha256 of the whole delivery (envelope and auth): equal bodies merge only while the first is unhandled. */
+  body_hash: string;
   member_id: string;
   event: string;
   ts: string;

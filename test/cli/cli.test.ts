@@ -23,7 +23,7 @@ const post = (body: string) => fetch(`${server.url}/bitrix24/events`, { method: 
 
 describe('b24-events CLI', () => {
   it('serve receives events that the other commands then show', async () => {
-    assert.equal((await post(bodies.methodConfirmGranted)).status, 200);
+    assert.equal((await post(bodies.decidedNow(bodies.methodConfirmGranted))).status, 200);
     assert.equal((await post(bodies.methodConfirmWrongToken)).status, 403);
 
     const permissions = await runCli(['permissions', '--json'], env);

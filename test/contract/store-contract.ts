@@ -20,7 +20,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
 const inboxRow = (key: string, at = iso(T0)) => ({
-  dedupe_key: key,
+  body_hash: key,
   member_id: 'm',
   event: 'ONAPPTEST',
   ts: at,
@@ -83,24 +83,34 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
         access_expires_at: iso(T0 + 3600_000),
         scope: 'crm',
         status: 'active' as const,
-        version: 1,
+        version: '1',
         installed_at: iso(T0),
+        oauth_server: 'https://oauth.bitrix.info',
         updated_at: iso(T0),
         uninstalled_at: null,
       };
       await saveInstallation(store.db, row);
-      await saveInstallation(store.db, { ...row, version: 2, installed_at: iso(T0 + 1) });
-      assert.deepEqual(await getInstallation(other.db, 'm'), { ...row, version: 2 });
+      await saveInstallation(store.db, { ...row, version: '1.0.2', installed_at: iso(T0 + 1) });
+      assert.deepEqual(await getInstallation(other.db, 'm'), { ...row, version: '1.0.2' });
       await updateInstallation(store.db, 'm', { status: 'uninstalled', access_token: null });
       assert.equal((await listInstallations(other.db))[0]?.status, 'uninstalled');
       assert.equal(await getInstallation(store.db, 'nobody'), undefined);
     });
 
-    it('stores an event once per dedupe key, with a numeric id', async () => {
+    it('joins an identical body to an event whose handlers have not started, with a numeric id', async () => {
       const first = await insertInboxEvent(store.db, inboxRow('k1'));
       const second = await insertInboxEvent(other.db, inboxRow('k1'));
       assert.equal(typeof first.id, 'number');
       assert.deepEqual(second, { id: first.id, inserted: false });
+    });
+
+    it('stores an identical body again once the first has started its handlers', async () => {
+      const first = await insertInboxEvent(store.db, inboxRow('started'));
+      await store.db.updateTable('inbox').set({ status: 'processing', attempts: 1 }).where('id', '=', first.id).execute();
+      const second = await insertInboxEvent(other.db, inboxRow('started'));
+      assert.equal(second.inserted, true);
+      assert.notEqual(second.id, first.id);
+      await store.db.deleteFrom('inbox').where('body_hash', '=', 'started').execute();
     });
 
     it('never gives one event to two claimers, and takes over an expired lease', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import * as bodies from '../fixtures/bodies.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createTestApp, eventually, type TestApp } from '../helpers/app.js';
 import { CLIENT_ID, CLIENT_SECRET, startFakeOAuth, type FakeOAuth } from '../helpers/oauth.js';
 
 let oauth: FakeOAuth;
@@ -15,9 +15,11 @@ beforeEach(() => {
 });
 afterEach(() => t.close());
 
+/** Fixture bodies name oauth.bitrix.info; these tests' OAuth server is a local fake. */
+const post = (body: string) => t.post(oauth.regional(body));
 const installed = async () => {
   const pair = oauth.issue();
-  assert.equal((await t.post(bodies.install(pair.refresh_token))).status, 200);
+  assert.equal((await post(bodies.install(pair.refresh_token))).status, 200);
   return pair;
 };
 const storedRow = async () =>
@@ -29,10 +31,11 @@ describe('ONAPPINSTALL, verified with the OAuth server', () => {
     const view = await t.app.installations.get(bodies.MEMBER_ID);
     assert.equal(view?.status, 'active');
     assert.equal(view?.domain, bodies.DOMAIN);
-    assert.equal(view?.version, 1);
-    assert.equal(view?.clientEndpoint, 'https://portal.bitrix24.com/rest/');
+    assert.equal(view?.version, '1');
+    assert.equal(view?.clientEndpoint, `${oauth.url}/rest/`, 'the client endpoint the OAuth server named');
     const row = await storedRow();
     assert.equal(row.application_token, bodies.APPLICATION_TOKEN);
+    assert.equal(row.oauth_server, oauth.url, 'the OAuth server its server_endpoint names is kept for later refreshes');
     assert.notEqual(row.refresh_token, pair.refresh_token, 'the spent refresh token is replaced by the new one');
     assert.equal(oauth.authority.check(row.access_token!).hasOwnProperty('memberId'), true);
     assert.ok(row.access_expires_at! > new Date().toISOString());
@@ -41,7 +44,7 @@ describe('ONAPPINSTALL, verified with the OAuth server', () => {
   });
 
   it('refuses an ONAPPINSTALL whose refresh token the OAuth server does not know (403)', async () => {
-    const answer = await t.post(bodies.install('not-a-token-the-server-issued'));
+    const answer = await post(bodies.install('not-a-token-the-server-issued'));
     assert.equal(answer.status, 403);
     assert.equal(answer.json.error, 'install_not_verified');
     assert.match(String(answer.json.message), /invalid_grant/);
@@ -51,7 +54,7 @@ describe('ONAPPINSTALL, verified with the OAuth server', () => {
 
   it('refuses an ONAPPINSTALL whose tokens belong to another portal (403)', async () => {
     const other = oauth.issue('ffffffffffffffffffffffffffffffff');
-    const answer = await t.post(bodies.install(other.refresh_token));
+    const answer = await post(bodies.install(other.refresh_token));
     assert.equal(answer.status, 403);
     assert.match(String(answer.json.message), /another portal/);
     assert.equal(await t.app.installations.get(bodies.MEMBER_ID), undefined);
@@ -60,7 +63,7 @@ describe('ONAPPINSTALL, verified with the OAuth server', () => {
   it('refuses an ONAPPINSTALL when the app has no client credentials, saying so', async () => {
     await t.close();
     t = createTestApp({ oauthUrl: oauth.url, clientId: '', clientSecret: '' });
-    const answer = await t.post(bodies.install(oauth.issue().refresh_token));
+    const answer = await post(bodies.install(oauth.issue().refresh_token));
     assert.equal(answer.status, 403);
     assert.match(String(answer.json.message), /B24_CLIENT_ID and B24_CLIENT_SECRET/);
   });
@@ -68,30 +71,61 @@ describe('ONAPPINSTALL, verified with the OAuth server', () => {
   it('refuses an ONAPPINSTALL when the OAuth server cannot be reached', async () => {
     await t.close();
     t = createTestApp({ oauthUrl: 'http://127.0.0.1:9', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-    const answer = await t.post(bodies.install('whatever'));
+    const answer = await t.post(bodies.atOAuthServer(bodies.install('whatever'), 'http://127.0.0.1:9/rest/'));
     assert.equal(answer.status, 403);
     assert.match(String(answer.json.message), /could not be reached/);
     assert.ok(!t.logs.join('').includes(CLIENT_SECRET), 'the client secret is not logged');
   });
 
-  it('treats a repeated ONAPPINSTALL for an active installation as the same installation', async () => {
+  it('a byte-identical repeat of ONAPPINSTALL changes nothing, whether or not the first was handled', async () => {
+    const refreshesBefore = oauth.authority.refreshes;
     const pair = await installed();
     const before = await storedRow();
-    const again = await t.post(bodies.install(pair.refresh_token));
+    const again = await post(bodies.install(pair.refresh_token));
     assert.equal(again.status, 200);
-    assert.equal(again.json.duplicate, true);
     assert.deepEqual(await storedRow(), before);
-    assert.equal((await t.app.installations.list()).length, 1);
+    await eventually(async () => (await t.app.inbox.list()).every((e) => e.status === 'done'));
+    const late = await post(bodies.install(pair.refresh_token));
+    assert.equal(late.status, 200, 'a repeat after the first was handled is still genuine');
+    assert.equal(late.json.duplicate, false, 'and stored as an event of its own');
+    assert.deepEqual(await storedRow(), before);
+    assert.equal(oauth.authority.refreshes - refreshesBefore, 1, 'the spent refresh token is not sent again');
+  });
+
+  it('an ONAPPINSTALL for an installed portal is an update: verified, it takes the new version and tokens', async () => {
+    await installed();
+    const before = await storedRow();
+    const update = oauth.issue();
+    const body = bodies.install(update.refresh_token).replace('data%5BVERSION%5D=1', 'data%5BVERSION%5D=1.0.2').replace('ts=1478790000', 'ts=1478890000');
+    const answer = await post(body);
+    assert.equal(answer.status, 200);
+    const row = await storedRow();
+    assert.equal(row.version, '1.0.2');
+    assert.notEqual(row.access_token, before.access_token);
+    assert.notEqual(row.refresh_token, before.refresh_token);
+    assert.equal(row.application_token, bodies.APPLICATION_TOKEN, 'the application_token stays');
+    assert.equal(row.installed_at, before.installed_at);
+    assert.equal((await t.post(bodies.methodConfirmGranted)).status, 200);
+  });
+
+  it('refuses an update through ONAPPINSTALL whose refresh token the OAuth server does not vouch for', async () => {
+    await installed();
+    const before = await storedRow();
+    const forged = bodies.install('forged-refresh-token').replace('data%5BVERSION%5D=1', 'data%5BVERSION%5D=9').replace('ts=1478790000', 'ts=1478890000');
+    const answer = await post(forged);
+    assert.equal(answer.status, 403);
+    assert.equal(answer.json.error, 'install_not_verified');
+    assert.deepEqual(await storedRow(), before);
   });
 
   it('keeps an installation that is not finished (INSTALLED=N) from receiving events until it is', async () => {
     const pair = oauth.issue();
-    assert.equal((await t.post(bodies.install(pair.refresh_token, bodies.APPLICATION_TOKEN, 'N'))).status, 200);
+    assert.equal((await post(bodies.install(pair.refresh_token, bodies.APPLICATION_TOKEN, 'N'))).status, 200);
     assert.equal((await t.app.installations.get(bodies.MEMBER_ID))?.status, 'installing');
     const refused = await t.post(bodies.methodConfirmGranted);
     assert.equal(refused.status, 403);
     assert.equal(refused.json.error, 'installation_not_finished');
-    const finished = await t.post(bodies.install(pair.refresh_token).replace('ts=1478790000', 'ts=1478790100'));
+    const finished = await post(bodies.install(oauth.issue().refresh_token).replace('ts=1478790000', 'ts=1478790100'));
     assert.equal(finished.status, 200);
     assert.equal((await t.app.installations.get(bodies.MEMBER_ID))?.status, 'active');
   });
@@ -100,10 +134,10 @@ describe('ONAPPINSTALL, verified with the OAuth server', () => {
 describe('ONAPPUPDATE and ONAPPUNINSTALL', () => {
   it('ONAPPUPDATE with the stored token takes its tokens and version', async () => {
     await installed();
-    const answer = await t.post(bodies.update('y0t0igpbvzmqhe66jx3gl38oivif96pz'));
+    const answer = await post(bodies.update('y0t0igpbvzmqhe66jx3gl38oivif96pz'));
     assert.equal(answer.status, 200);
     const row = await storedRow();
-    assert.equal(row.version, 2);
+    assert.equal(row.version, '2');
     assert.equal(row.access_token, 'u7q7fdmswjn7eb33gu0di05flsfc63mw');
     assert.equal(row.refresh_token, 'y0t0igpbvzmqhe66jx3gl38oivif96pz');
     assert.equal(row.access_expires_at, new Date(1478803600 * 1000).toISOString());
@@ -112,7 +146,7 @@ describe('ONAPPUPDATE and ONAPPUNINSTALL', () => {
   it('ONAPPUPDATE with a new application_token rotates it, once the OAuth server vouches for it', async () => {
     await installed();
     const rotated = 'd4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9';
-    const answer = await t.post(bodies.update(oauth.issue().refresh_token, rotated));
+    const answer = await post(bodies.update(oauth.issue().refresh_token, rotated));
     assert.equal(answer.status, 200);
     assert.equal((await storedRow()).application_token, rotated);
     assert.equal((await t.post(bodies.methodConfirmGranted)).json.error, 'token_mismatch');
@@ -121,7 +155,7 @@ describe('ONAPPUPDATE and ONAPPUNINSTALL', () => {
 
   it('refuses an ONAPPUPDATE with a new application_token that the OAuth server does not vouch for', async () => {
     await installed();
-    const answer = await t.post(bodies.update('forged', 'd4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9'));
+    const answer = await post(bodies.update('forged', 'd4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9'));
     assert.equal(answer.status, 403);
     assert.equal((await storedRow()).application_token, bodies.APPLICATION_TOKEN);
   });
@@ -144,7 +178,7 @@ describe('ONAPPUPDATE and ONAPPUNINSTALL', () => {
     await installed();
     await t.post(bodies.uninstall);
     const pair = oauth.issue();
-    const answer = await t.post(bodies.install(pair.refresh_token, 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1').replace('ts=1478790000', 'ts=1478900000'));
+    const answer = await post(bodies.install(pair.refresh_token, 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1').replace('ts=1478790000', 'ts=1478900000'));
     assert.equal(answer.status, 200);
     assert.equal((await t.app.installations.get(bodies.MEMBER_ID))?.status, 'active');
   });

@@ -2,13 +2,17 @@
 import type { OAuthAuthority, TokenPair } from '../../src/emulator/oauth.js';
 import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
 import { Emulator } from '../../src/emulator/portal.js';
-import { DOMAIN, MEMBER_ID } from '../fixtures/bodies.js';
+import { APPLICATION_TOKEN, atOAuthServer, DOMAIN, MEMBER_ID } from '../fixtures/bodies.js';
 
 export const CLIENT_ID = 'local.5c8bb1b0891cf2.87252039';
 export const CLIENT_SECRET = 'SakeVG5mbRdcQet45UUrt6q72AMTo7fkwXSO7Y5LYFYNCRsA6f';
 
 export interface FakeOAuth extends RunningEmulator {
   authority: OAuthAuthority;
+  /** Its own `server_endpoint` (`{url}/rest/`), as events from its portals name it. */
+  serverEndpoint: string;
+  /** A fixture body whose server_endpoint names this server. */
+  regional(body: string): string;
   /** A token pair for the fixtures' portal, as ONAPPINSTALL would carry it. */
   issue(memberId?: string): TokenPair;
 }
@@ -20,12 +24,14 @@ export async function startFakeOAuth(): Promise<FakeOAuth> {
   return {
     ...running,
     authority,
-    issue: (memberId = MEMBER_ID) =>
-      authority.issue({
-        memberId,
-        domain: DOMAIN,
-        clientEndpoint: `https://${DOMAIN}/rest/`,
-        serverEndpoint: 'https://oauth.bitrix.info/rest/',
-      }),
+    serverEndpoint: `${running.url}/rest/`,
+    regional: (body) => atOAuthServer(body, `${running.url}/rest/`),
+    issue: (memberId = MEMBER_ID) => {
+      // A portal of the emulator's, so that its REST endpoint answers for the tokens (user.admin, say).
+      if (!emulator.portals.has(memberId)) {
+        emulator.portals.set(memberId, { memberId, domain: DOMAIN, applicationToken: APPLICATION_TOKEN, version: 1, status: 'installed', bindings: [], bucket: undefined });
+      }
+      return authority.issue({ memberId, domain: DOMAIN, clientEndpoint: `${running.url}/rest/`, serverEndpoint: `${running.url}/rest/` });
+    },
   };
 }

@@ -14,7 +14,7 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-const post = (url: string, body = bodies.methodConfirmGranted) => fetch(url, { method: 'POST', headers: { 'content-type': FORM }, body });
+const post = (url: string, body = bodies.decidedNow(bodies.methodConfirmGranted)) => fetch(url, { method: 'POST', headers: { 'content-type': FORM }, body });
 
 describe('the README examples work as written', () => {
   it('Express', async () => {

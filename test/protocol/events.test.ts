@@ -37,13 +37,13 @@ describe('event catalogue', () => {
 
   it('normalises the lifecycle events', () => {
     const installEvent = view<'ONAPPINSTALL'>(bodies.install('r1'));
-    assert.deepEqual(installEvent.data, { version: 1, active: true, installed: true, languageId: 'en' });
+    assert.deepEqual(installEvent.data, { version: '1', active: true, installed: true, languageId: 'en' });
     assert.deepEqual(installEvent.auth.scope, ['crm', 'user', 'telephony']);
-    assert.deepEqual(view<'ONAPPUPDATE'>(bodies.update('r1')).data, { version: 2, previousVersion: 1, languageId: 'en' });
+    assert.deepEqual(view<'ONAPPUPDATE'>(bodies.update('r1')).data, { version: '2', previousVersion: '1', languageId: 'en' });
     assert.deepEqual(view<'ONAPPUNINSTALL'>(bodies.uninstall).data, { clean: true, languageId: 'en' });
     assert.deepEqual(view<'ONAPPPAYMENT'>(bodies.payment).data, {
       code: 'vendor.app',
-      version: 2,
+      version: '2',
       status: 'P',
       paymentExpired: false,
       days: 30,

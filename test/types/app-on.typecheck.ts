@@ -19,7 +19,7 @@ app.on('ONAPPMETHODCONFIRM', (event) => {
 });
 
 app.on('ONAPPINSTALL', (event) => {
-  const version: number = event.data.version;
+  const version: string | undefined = event.data.version;
   const installed: boolean = event.data.installed;
   void [version, installed];
   // @ts-expect-error ONAPPINSTALL has no method
