@@ -118,7 +118,7 @@ export class OriginProver {
     const proveInstall = () =>
       this.proveTokens({ memberId, refreshToken: auth.refresh_token, serverEndpoint: auth.server_endpoint, applicationToken: raw.auth.application_token, installation });
     // The same bytes were proved before, application_token included: genuine, even if the portal has moved on since
-    // (an uninstall, a spent refresh token). It is stored again (docs/protocol.md#71) but changes no state.
+    // (an uninstall, a spent refresh token). It is stored again (docs/protocol.md#71-identical-bodies-can-be-two-events) but changes no state.
     const repeat = async () => installation !== undefined && (await bodySeenBefore(db, bodyHash));
     if (raw.event !== 'ONAPPINSTALL') {
       if (check.ok) return { by: 'application_token', installation: check.installation };
@@ -127,7 +127,7 @@ export class OriginProver {
       throw check.error;
     }
     if (await repeat()) return { by: 'repeat', installation: installation! };
-    // An install of a known portal is an update (docs/protocol.md#72): proved afresh like the first.
+    // An install of a known portal is an update (docs/protocol.md#72-updates-arrive-as-onappinstall): proved afresh like the first.
     return proveInstall();
   }
 

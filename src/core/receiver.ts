@@ -58,7 +58,7 @@ function sortedKeys(value: unknown): unknown {
 
 /**
  * The identity of a delivery: every field as decoded, envelope and auth included. Equal hashes mean equal bodies,
- * which may still be two real events (docs/protocol.md#71); see `insertInboxEvent` for when they merge.
+ * which may still be two real events (docs/protocol.md#71-identical-bodies-can-be-two-events); see `insertInboxEvent` for when they merge.
  */
 export function bodyHash(payload: Payload): string {
   return sha256Hex(JSON.stringify(sortedKeys(payload)));

@@ -58,7 +58,7 @@ export class InstallationTokens implements TokenSource {
     const credentials = credentialsFrom(this.oauth);
     if (!credentials) throw new PortalUnavailableError(memberId, 'its token expired and B24_CLIENT_ID / B24_CLIENT_SECRET are not configured to refresh it.');
     if (!row.refresh_token) throw new PortalUnavailableError(memberId, 'its token expired and there is no refresh token.');
-    // The portal's own region's server (docs/protocol.md#75); rows from before regions were kept: by server_endpoint.
+    // The portal's own region's server (docs/protocol.md#73-two-oauth-servers); rows from before regions were kept: by server_endpoint.
     const server = oauthServerFor(this.oauth.servers, row.oauth_server ?? row.server_endpoint);
     if (!server) throw new PortalUnavailableError(memberId, `its OAuth server ${hostOf(row.oauth_server ?? row.server_endpoint)} is not in B24_OAUTH_URL.`);
     const answer = await refreshTokens(server, credentials, row.refresh_token).catch(async (error: unknown) => {

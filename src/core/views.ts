@@ -24,7 +24,7 @@ export type PermissionStatus = 'waiting' | 'granted' | 'denied' | 'expired';
 const ACCESS_TOKEN_LIFETIME_MS = 3600_000;
 
 /**
- * A grant binds one access token (docs/protocol.md#77). For a token the app held (it made the call), the grant
+ * A grant binds one access token (docs/protocol.md#76-user-tokens-and-decisions). For a token the app held (it made the call), the grant
  * expires with the token, or early when a refresh replaced it (`currentTokenHash`). For any other token (a user's,
  * from the app's page) it lasts until an hour after the decision, the longest that token can live.
  */

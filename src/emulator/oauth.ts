@@ -1,5 +1,5 @@
 /**
- * The emulator's OAuth server, as PROTOCOL.md section 4 describes Bitrix24's: token pairs per portal, access tokens
+ * The emulator's OAuth server, as docs/protocol.md section 4 describes Bitrix24's: token pairs per portal, access tokens
  * that expire, refresh tokens that work once, and the JSON answers and error codes of /oauth/token/.
  */
 import { randomBytes } from 'node:crypto';

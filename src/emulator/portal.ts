@@ -1,5 +1,5 @@
 /**
- * A fake Bitrix24 portal (or several), following PROTOCOL.md: installs the app with fresh tokens and an
+ * A fake Bitrix24 portal (or several), following docs/protocol.md: installs the app with fresh tokens and an
  * application_token, keeps event bindings, gates methods that need the administrator's confirmation per access token
  * and method, and delivers events form-encoded like PHP's http_build_query, to bound handlers only, never retried.
  */

@@ -1,4 +1,4 @@
-/** The emulator's REST methods, errors and limits, answered as Bitrix24 answers them (PROTOCOL.md 5 and 6). */
+/** The emulator's REST methods, errors and limits, answered as Bitrix24 answers them (docs/protocol.md sections 5 and 6). */
 import { decodeForm } from '../protocol/index.js';
 import type { Emulator, PortalState } from './portal.js';
 

@@ -15,7 +15,7 @@ const sampleData: Record<string, () => Payload> = {
   ONAPPTEST: () => ({ QUERY: { test: '1' }, LANGUAGE_ID: 'en' }),
 };
 
-/** Events whose auth block carries no tokens (PROTOCOL.md 2). */
+/** Events whose auth block carries no tokens (docs/protocol.md section 2). */
 const withoutTokens = new Set(['ONAPPMETHODCONFIRM', 'ONAPPUNINSTALL']);
 
 export interface SampleOptions {

@@ -1,5 +1,5 @@
 /**
- * The HTML the installer frame gets back (docs/protocol.md#76): on success a page that loads the BX24 library and
+ * The HTML the installer frame gets back (docs/protocol.md#74-apps-with-a-ui-install-in-the-administrators-browser): on success a page that loads the BX24 library and
  * calls `BX24.installFinish()`, with the app's own content if it gives some; on refusal a page that says why. No
  * token ever appears in either.
  */

@@ -11,9 +11,9 @@ const expected = (what: string) => ({
 });
 const text = z.string(expected('a string')).min(1, 'required');
 const digits = z.string(expected('digits')).regex(/^\d+$/, 'expected digits');
-/** An app version as portals send it: "3" or, in the docs' samples, "1.0.0" (docs/protocol.md#73). */
+/** An app version as portals send it: "3" or, in the docs' samples, "1.0.0" (docs/protocol.md#38-version-and-days-values). */
 const version = z.string(expected('a string')).min(1, 'required').max(32, 'expected a version of at most 32 characters');
-/** ONAPPPAYMENT's DAYS: a whole number, possibly negative, or empty (docs/protocol.md#73). */
+/** ONAPPPAYMENT's DAYS: a whole number, possibly negative, or empty (docs/protocol.md#38-version-and-days-values). */
 const days = z.string(expected('a whole number')).regex(/^-?\d*$/, 'expected a whole number');
 const yesNo = z.enum(['Y', 'N'], expected('"Y" or "N"'));
 const zeroOne = z.enum(['0', '1'], expected('"0" or "1"'));
@@ -92,7 +92,7 @@ const rawMethodConfirm = envelope(
 );
 const rawInstall = envelope(
   z.literal('ONAPPINSTALL'),
-  // No VERSION when the install came through the installer frame of an app with a UI (docs/protocol.md#76).
+  // No VERSION when the install came through the installer frame of an app with a UI (docs/protocol.md#74-apps-with-a-ui-install-in-the-administrators-browser).
   data({ VERSION: version.optional(), ACTIVE: yesNo.optional(), INSTALLED: yesNo.optional(), LANGUAGE_ID: languageId }),
   userAuth,
 );

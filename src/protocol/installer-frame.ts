@@ -1,5 +1,5 @@
 /**
- * The installer frame of an app with a UI (docs/protocol.md#76): the portal opens the app's install URL in the
+ * The installer frame of an app with a UI (docs/protocol.md#74-apps-with-a-ui-install-in-the-administrators-browser): the portal opens the app's install URL in the
  * administrator's browser with a form POST of the tokens and a query string naming the portal. No ONAPPINSTALL event
  * comes for such apps; the page must call `BX24.installFinish()`. Here the frame POST is checked and turned into the
  * ONAPPINSTALL it stands for, so that one path stores, proves and handles both kinds of install.

@@ -1,5 +1,5 @@
 /**
- * Bitrix24's request limit, a leaky bucket (PROTOCOL.md 6): each request adds one; the bucket drains at `perSecond`;
+ * Bitrix24's request limit, a leaky bucket (docs/protocol.md#77-limits): each request adds one; the bucket drains at `perSecond`;
  * past `burst` the portal answers QUERY_LIMIT_EXCEEDED. Pure arithmetic on a clock the caller passes in: the REST
  * client uses it to wait its turn, the emulator to refuse.
  */

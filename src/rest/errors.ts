@@ -1,4 +1,4 @@
-/** The REST error taxonomy: one class per family worth its own handling (PROTOCOL.md 5 and 6), RestError for the rest. */
+/** The REST error taxonomy: one class per family worth its own handling (docs/protocol.md sections 5 and 6), RestError for the rest. */
 
 export class RestError extends Error {
   constructor(

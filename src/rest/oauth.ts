@@ -1,6 +1,6 @@
 /**
  * The Bitrix24 OAuth servers: refreshing a token pair. Used to prove an install genuine and to keep access tokens
- * fresh (docs/protocol.md#4-verification). Bitrix24 has one server per region (docs/protocol.md#75-two-oauth-servers);
+ * fresh (docs/protocol.md#4-verification). Bitrix24 has one server per region (docs/protocol.md#73-two-oauth-servers);
  * a portal's server is the configured one whose origin is the origin of its `server_endpoint`. A URL from a request
  * only ever selects from that list, never adds to it.
  */

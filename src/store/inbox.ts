@@ -8,7 +8,7 @@ const notStarted = sql<SqlBool>`status = 'pending' and attempts = 0`;
 /**
  * Stores the event, or joins it to an identical one whose handlers have not started (one run will then see the
  * state after both); answers the id and whether a new entry was made. Identical to an event already handled, it
- * is a new entry: Bitrix24 sends no delivery id and never retries (docs/protocol.md#71).
+ * is a new entry: Bitrix24 sends no delivery id and never retries (docs/protocol.md#71-identical-bodies-can-be-two-events).
  */
 export async function insertInboxEvent(
   db: Db,

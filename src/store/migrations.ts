@@ -92,7 +92,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     '003_real_portals': {
       async up(db: Kysely<unknown>) {
-        // Identical bodies can be two real events (docs/protocol.md#71): the body hash is no longer unique; it is
+        // Identical bodies can be two real events (docs/protocol.md#71-identical-bodies-can-be-two-events): the body hash is no longer unique; it is
         // unique only among events whose handlers have not started, which a new identical delivery joins.
         if (dialect === 'postgres') {
           await db.schema.alterTable('inbox').renameColumn('dedupe_key', 'body_hash').execute();

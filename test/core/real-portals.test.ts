@@ -1,5 +1,5 @@
 /**
- * What real portals do that our first understanding got wrong (docs/protocol.md#7): identical bodies that are two
+ * What real portals do that our first understanding got wrong (docs/protocol.md#7-what-real-portals-do): identical bodies that are two
  * events, two OAuth regions, the installer frame of apps with a UI, version strings, and grants for user tokens.
  */
 import assert from 'node:assert/strict';
