@@ -13,6 +13,7 @@ export function installationsCommand(): Command {
           ['DOMAIN', (i) => i.domain],
           ['STATUS', (i) => i.status],
           ['VERSION', (i) => i.version],
+          ['OAUTH SERVER', (i) => (i.oauthServer ? new URL(i.oauthServer).host : '-')],
           ['APP TOKEN', (i) => i.applicationTokenFingerprint],
           ['INSTALLED AT', (i) => i.installedAt],
         ], 'No installations.');

@@ -9,6 +9,8 @@ export function installationView(row: Installation) {
     status: row.status,
     version: row.version,
     clientEndpoint: row.client_endpoint,
+    /** The region's OAuth server its tokens are refreshed at. */
+    oauthServer: row.oauth_server,
     applicationTokenFingerprint: fingerprint(row.application_token),
     hasTokens: row.access_token !== null,
     accessExpiresAt: row.access_expires_at,
