@@ -4,6 +4,7 @@
  */
 import { B24EventsError, MethodNotAllowedError } from '../protocol/index.js';
 import type { IncomingBody, Receipt } from '../core/receiver.js';
+import { storeUnavailable } from '../store/errors.js';
 
 export interface HandleRequest {
   method: string;
@@ -35,15 +36,23 @@ export function headerValue(headers: HandleRequest['headers'], name: string): st
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function createHandle(receive: Receive, onUnexpected: (error: unknown) => void): Handle {
+/**
+ * `onFailure` hears of every answer that is not the request's fault: 503 when the database is away (its error
+ * attached), 500 for anything else (a bug), so that both are logged and counted.
+ */
+export function createHandle(receive: Receive, onFailure: (error: unknown, status: 500 | 503) => void): Handle {
   return async (request) => {
     try {
       if (request.method.toUpperCase() !== 'POST') throw new MethodNotAllowedError(request.method);
       const receipt = await receive({ contentType: headerValue(request.headers, 'content-type'), body: request.body ?? '' });
       return json(200, { ok: true, id: receipt.inboxId, event: receipt.event, duplicate: receipt.duplicate });
     } catch (error) {
-      if (error instanceof B24EventsError) return errorResponse(error);
-      onUnexpected(error);
+      const known = error instanceof B24EventsError ? error : storeUnavailable(error);
+      if (known) {
+        if (known.status >= 500) onFailure(error, known.status === 503 ? 503 : 500);
+        return errorResponse(known);
+      }
+      onFailure(error, 500);
       return json(500, { error: 'internal_error', message: 'The event could not be stored; nothing was acknowledged. See the server log.' });
     }
   };
