@@ -24,6 +24,7 @@ import { fetchAdapter } from '../http/fetch.js';
 import { nodeAdapter } from '../http/node.js';
 import { fastifyPlugin, type FastifyPluginOptions } from '../http/fastify.js';
 import { createMetrics } from './metrics.js';
+import { refusalLog } from './refusal-log.js';
 import { queries, type CallsApi, type InstallationsApi } from './queries.js';
 
 export const DEFAULT_DATABASE = './data/b24-events.sqlite';
@@ -138,21 +139,31 @@ export function createApp(options: AppOptions = {}): B24App {
   };
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
+  let workersStarted = false;
+  // A database that is away at the first request fails this once; the next request tries again.
   const ready = () =>
-    (started ??= store.migrate().then(async () => {
-      if (options.workers === false) return;
-      inboxWorker.start();
-      callWorker.start();
-      await store.onWork(wakeWorkers);
-    }));
+    (started ??= store
+      .migrate()
+      .then(async () => {
+        if (options.workers === false || workersStarted) return;
+        workersStarted = true;
+        inboxWorker.start();
+        callWorker.start();
+        await store.onWork(wakeWorkers);
+      })
+      .catch((error: unknown) => {
+        started = undefined;
+        throw error;
+      }));
 
+  const logRefusal = refusalLog(log);
   const observe = (outcome: ReceiveOutcome) => {
     metrics.countReceived(outcome);
     if (outcome.ok) {
       const { inboxId, event, memberId, duplicate } = outcome.receipt;
       log.info({ inboxId, event, memberId, duplicate }, 'event stored');
     } else {
-      log.warn({ event: outcome.event, memberId: outcome.memberId, error: outcome.error.code, reason: outcome.error.message }, 'event refused');
+      logRefusal({ event: outcome.event, memberId: outcome.memberId, error: outcome.error.code, reason: outcome.error.message });
     }
   };
   const receiver = new Receiver({
@@ -173,7 +184,15 @@ export function createApp(options: AppOptions = {}): B24App {
       return receiver.receiveInstallerFrame(incoming, query);
     },
   };
-  const handle = createHandle(receivers, (error) => log.error({ err: error }, 'event could not be stored'), installPage);
+  const handle = createHandle(
+    receivers,
+    (error, status) => {
+      metrics.countFailure(status);
+      if (status === 503) log.warn({ err: error }, 'event not stored: the database is unavailable (answered 503)');
+      else log.error({ err: error }, 'event could not be stored');
+    },
+    installPage,
+  );
   const read = queries(store, ready);
 
   const app: B24App = {

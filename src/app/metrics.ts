@@ -28,6 +28,10 @@ export function createMetrics() {
       const label = outcome.ok ? (outcome.receipt.duplicate ? 'duplicate' : 'accepted') : outcome.error.code;
       received.inc({ event: eventLabel(outcome.ok ? outcome.receipt.event : outcome.event), outcome: label });
     },
+    /** A delivery answered 500 (a bug) or 503 (the database away): nothing was stored. */
+    countFailure(status: 500 | 503) {
+      received.inc({ event: 'other', outcome: status === 503 ? 'store_unavailable' : 'internal_error' });
+    },
     countHandled(outcome: HandlerOutcome) {
       handled.inc({ event: eventLabel(outcome.event), outcome: outcome.status });
     },

@@ -9,7 +9,7 @@ export interface DbOptions {
 
 export function withDb(command: Command): Command {
   return command.addOption(
-    new Option('--db <url>', 'SQLite file (or sqlite: URL) to use').env('DATABASE_URL').default(DEFAULT_DATABASE),
+    new Option('--db <url>', 'SQLite file (or sqlite:/file: URL), or a postgres:// URL').env('DATABASE_URL').default(DEFAULT_DATABASE),
   );
 }
 

@@ -10,6 +10,14 @@ import { emulatorCommand } from './emulator.js';
 import { sendCommand } from './send.js';
 import { serveCommand } from './serve.js';
 
+// `b24-events inbox | head -1`: the reader went away; stop quietly instead of printing a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 const program = new Command('b24-events')
   .description('Receive, verify and store Bitrix24 application events; resume calls that wait for confirmation.')
   .showHelpAfterError()

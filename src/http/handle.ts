@@ -5,6 +5,7 @@
 import { B24EventsError, isInstallerFrame, MethodNotAllowedError } from '../protocol/index.js';
 import type { IncomingBody, Receipt } from '../core/receiver.js';
 import { installedPage, refusedPage, type InstallPageOptions } from './install-page.js';
+import { storeUnavailable } from '../store/errors.js';
 
 export interface HandleRequest {
   method: string;
@@ -45,8 +46,16 @@ const html = (status: number, body: string): HandleResponse => ({ status, header
 
 const unexpected = { error: 'internal_error', message: 'The event could not be stored; nothing was acknowledged. See the server log.' };
 
-/** Events answer JSON; the installer frame, shown to the administrator, answers a page. */
-export function createHandle(receive: Receivers, onUnexpected: (error: unknown) => void, installPage: InstallPageOptions = {}): Handle {
+/**
+ * Events answer JSON; the installer frame, shown to the administrator, answers a page. `onFailure` hears of every
+ * answer that is not the request's fault: 503 when the database is away (its error attached), 500 for anything else
+ * (a bug), so that both are logged and counted.
+ */
+export function createHandle(
+  receive: Receivers,
+  onFailure: (error: unknown, status: 500 | 503) => void,
+  installPage: InstallPageOptions = {},
+): Handle {
   return async (request) => {
     const query = new URL(request.url ?? '/', 'http://b24-events.invalid').searchParams;
     const frame = request.method.toUpperCase() === 'POST' && isInstallerFrame(headerValue(request.headers, 'accept'), query);
@@ -60,9 +69,12 @@ export function createHandle(receive: Receivers, onUnexpected: (error: unknown) 
       const receipt = await receive.event(incoming);
       return json(200, { ok: true, id: receipt.inboxId, event: receipt.event, duplicate: receipt.duplicate });
     } catch (error) {
-      if (error instanceof B24EventsError) return frame ? html(error.status, refusedPage(error)) : errorResponse(error);
-      onUnexpected(error);
-      return frame ? html(500, refusedPage(new B24EventsError(unexpected.error, unexpected.message, 500))) : json(500, unexpected);
+      const known = error instanceof B24EventsError ? error : storeUnavailable(error);
+      if (known && known.status < 500) return frame ? html(known.status, refusedPage(known)) : errorResponse(known);
+      const status = known?.status === 503 ? 503 : 500;
+      onFailure(error, status);
+      const answer = known ?? new B24EventsError(unexpected.error, unexpected.message, 500);
+      return frame ? html(status, refusedPage(answer)) : errorResponse(answer);
     }
   };
 }

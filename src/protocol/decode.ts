@@ -5,6 +5,7 @@
  */
 import qs from 'qs';
 import { ForbiddenKeyError, MalformedBodyError } from './errors.js';
+import { checkDecodedBody, checkJsonNesting, MAX_NESTING, NestingTooDeepError, shownKey } from './limits.js';
 
 export type Payload = { [key: string]: PayloadValue };
 export type PayloadValue = string | PayloadValue[] | Payload;
@@ -12,7 +13,6 @@ export type PayloadValue = string | PayloadValue[] | Payload;
 export type BodyKind = 'form' | 'json';
 
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const MAX_DEPTH = 8;
 const MAX_PARAMETERS = 2000;
 
 /** Which decoder a Content-Type header asks for, or undefined when we do not accept it. */
@@ -27,11 +27,12 @@ export function decodeBody(kind: BodyKind, text: string): Payload {
   return kind === 'form' ? decodeForm(text) : decodeJson(text);
 }
 
-function strictDecode(part: string): string {
+/** Percent-decodes one key or value; the error says where, never what (a value may be a secret). */
+function strictDecode(part: string, where: () => string): string {
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {
-    throw new MalformedBodyError(`The form body has an invalid percent-encoding near "${part.slice(0, 40)}".`);
+    throw new MalformedBodyError(`The form body has an invalid percent-encoding (or invalid UTF-8) in ${where()}.`);
   }
 }
 
@@ -56,15 +57,18 @@ function listsLikePhp(value: PayloadValue): PayloadValue {
 export function decodeForm(text: string): Payload {
   const pairs = text.split('&');
   if (pairs.length > MAX_PARAMETERS) throw new MalformedBodyError(`The form body has more than ${MAX_PARAMETERS} parameters.`);
-  for (const pair of pairs) {
-    if (pair === '') continue;
+  pairs.forEach((pair, i) => {
+    if (pair === '') return;
     const eq = pair.indexOf('=');
-    refusePrototypeKey(strictDecode(eq === -1 ? pair : pair.slice(0, eq)));
-    if (eq !== -1) strictDecode(pair.slice(eq + 1));
-  }
+    const key = strictDecode(eq === -1 ? pair : pair.slice(0, eq), () => `the name of parameter ${i + 1}`);
+    refusePrototypeKey(key);
+    if (eq !== -1) strictDecode(pair.slice(eq + 1), () => `the value of ${shownKey(key)}`);
+  });
+  let parsed: Payload;
   try {
-    const parsed = qs.parse(text, {
-      depth: MAX_DEPTH,
+    parsed = qs.parse(text, {
+      // qs counts the brackets after the first name; the body itself is one more level.
+      depth: MAX_NESTING - 1,
       strictDepth: true,
       parameterLimit: MAX_PARAMETERS,
       arrayLimit: -1,
@@ -73,30 +77,32 @@ export function decodeForm(text: string): Payload {
       duplicates: 'last',
       charset: 'utf-8',
     }) as Payload;
-    return listsLikePhp(parsed) as Payload;
   } catch (error) {
-    throw new MalformedBodyError(`The form body exceeds the decoder's limits (${(error as Error).message}).`);
+    if (/depth/i.test((error as Error).message)) throw new NestingTooDeepError('a form key has too many brackets');
+    throw new MalformedBodyError(`The form body exceeds the decoder's limit of ${MAX_PARAMETERS} parameters.`);
   }
+  checkDecodedBody(parsed);
+  return listsLikePhp(parsed) as Payload;
 }
 
 export function decodeJson(text: string): Payload {
+  checkJsonNesting(text);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text, (key, value: unknown) => {
-      if (PROTOTYPE_KEYS.has(key)) throw new ForbiddenKeyError(key);
-      return value;
-    });
+    parsed = JSON.parse(text);
   } catch (error) {
-    if (error instanceof ForbiddenKeyError) throw error;
-    throw new MalformedBodyError(`The JSON body does not parse: ${(error as Error).message}.`);
+    // V8's message quotes the text around the fault; only the position is kept.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new MalformedBodyError(`The JSON body does not parse${position ? ` (at character ${position})` : ''}.`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new MalformedBodyError('The JSON body must be an object.');
   }
+  checkDecodedBody(parsed);
   return asFormValues(parsed) as Payload;
 }
 
-/** What PHP's form encoding would have made of a JSON value: strings everywhere, nulls gone. */
+/** What PHP's form encoding would have made of a JSON value: strings everywhere, nulls gone. Depth is checked already. */
 function asFormValues(value: unknown): PayloadValue | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'boolean') return value ? '1' : '0';
@@ -104,6 +110,7 @@ function asFormValues(value: unknown): PayloadValue | undefined {
   if (Array.isArray(value)) return value.map(asFormValues).filter((v) => v !== undefined);
   const out: Payload = Object.create(null) as Payload;
   for (const [key, inner] of Object.entries(value as object)) {
+    if (PROTOTYPE_KEYS.has(key)) throw new ForbiddenKeyError(key);
     const converted = asFormValues(inner);
     if (converted !== undefined) out[key] = converted;
   }

@@ -23,17 +23,25 @@ export class B24EventsError extends Error {
   }
 }
 
+/** Request text an error may repeat (a key, a method, a media type): bounded, escaped, quoted. */
+function shown(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+}
+
 export class MethodNotAllowedError extends B24EventsError {
   constructor(method: string) {
-    super('method_not_allowed', `Bitrix24 delivers events with POST; ${method} is not accepted here.`, 405);
+    const name = /^[A-Za-z]{1,16}$/.test(method) ? method.toUpperCase() : 'this method';
+    super('method_not_allowed', `Bitrix24 delivers events with POST; ${name} is not accepted here.`, 405);
   }
 }
 
 export class UnsupportedMediaTypeError extends B24EventsError {
   constructor(contentType: string | undefined) {
+    const mediaType = contentType?.split(';')[0]?.trim() ?? '';
+    const named = /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/.test(mediaType) ? `"${mediaType}"` : contentType ? '(unreadable)' : '(none)';
     super(
       'unsupported_media_type',
-      `Content type ${contentType ? `"${contentType}"` : '(none)'} is not accepted: send application/x-www-form-urlencoded (as Bitrix24 does) or application/json.`,
+      `Content type ${named} is not accepted: send application/x-www-form-urlencoded (as Bitrix24 does) or application/json.`,
       415,
     );
   }
@@ -53,7 +61,7 @@ export class MalformedBodyError extends B24EventsError {
 
 export class ForbiddenKeyError extends B24EventsError {
   constructor(key: string) {
-    super('forbidden_key', `The key "${key}" names an object prototype property and is refused.`, 400);
+    super('forbidden_key', `The key ${shown(key)} names an object prototype property and is refused.`, 400);
   }
 }
 

@@ -4,17 +4,22 @@
  * (tokens are not part of the view; ONAPPMETHODCONFIRM's TOKEN is only there as its sha256).
  */
 import { z } from 'zod';
-import { sha256Hex } from './secrets.js';
+import { sha256Hex, TOKEN_HASH_PREFIX } from './secrets.js';
 
 const expected = (what: string) => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : `expected ${what}`),
 });
 const text = z.string(expected('a string')).min(1, 'required');
-const digits = z.string(expected('digits')).regex(/^\d+$/, 'expected digits');
 /** An app version as portals send it: "3" or, in the docs' samples, "1.0.0" (docs/protocol.md#38-version-and-days-values). */
 const version = z.string(expected('a string')).min(1, 'required').max(32, 'expected a version of at most 32 characters');
 /** ONAPPPAYMENT's DAYS: a whole number, possibly negative, or empty (docs/protocol.md#38-version-and-days-values). */
 const days = z.string(expected('a whole number')).regex(/^-?\d*$/, 'expected a whole number');
+/** Unix seconds a Date can hold and print (up to 9999-12-31): a larger `ts` or `expires` is refused, not a crash. */
+const MAX_UNIX_SECONDS = 253_402_300_799;
+const digitsFirst = z.string(expected('digits')).regex(/^\d+$/, { message: 'expected digits', abort: true });
+const unixSeconds = digitsFirst.refine((v) => Number(v) <= MAX_UNIX_SECONDS, 'expected unix seconds before the year 10000');
+/** A token lifetime: Bitrix24 says 3600; anything past ten years is not one. */
+const lifetimeSeconds = digitsFirst.refine((v) => Number(v) <= 315_360_000, 'expected at most 315360000 seconds');
 const yesNo = z.enum(['Y', 'N'], expected('"Y" or "N"'));
 const zeroOne = z.enum(['0', '1'], expected('"0" or "1"'));
 const endpoint = z.url({ protocol: /^https?$/, ...expected('an http(s) URL') });
@@ -44,8 +49,8 @@ const userAuth = z.preprocess(
       ...portalAuthShape,
       access_token: text,
       refresh_token: text.optional(),
-      expires: digits.optional(),
-      expires_in: digits.optional(),
+      expires: unixSeconds.optional(),
+      expires_in: lifetimeSeconds.optional(),
       scope: z.string().optional(),
       status: z.string().optional(),
       user_id: z.string().optional(),
@@ -55,7 +60,7 @@ const userAuth = z.preprocess(
 );
 
 function envelope<N extends z.ZodType, D extends z.ZodType, A extends z.ZodType>(event: N, data: D, auth: A) {
-  return z.looseObject({ event, event_handler_id: z.string().optional(), data, ts: digits, auth });
+  return z.looseObject({ event, event_handler_id: z.string().optional(), data, ts: unixSeconds, auth });
 }
 
 type Envelope = { event: string; event_handler_id?: string | undefined; ts: string; auth: Record<string, unknown> };
@@ -80,8 +85,8 @@ function normaliseEnvelope(raw: Envelope) {
 const data = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject(shape, expected('an object'));
 const languageId = z.string().optional();
 
-/** Stored ONAPPMETHODCONFIRM payloads carry `sha256:<hex>` in place of TOKEN; see `scrubPayload`. */
-export const TOKEN_HASH_PREFIX = 'sha256:';
+/** Stored ONAPPMETHODCONFIRM payloads carry `sha256:<hex>` in place of TOKEN; see `scrubSecrets`. */
+export { TOKEN_HASH_PREFIX };
 export const tokenHashOf = (token: string): string =>
   token.startsWith(TOKEN_HASH_PREFIX) ? token.slice(TOKEN_HASH_PREFIX.length) : sha256Hex(token);
 

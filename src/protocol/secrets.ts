@@ -23,7 +23,15 @@ export const SECRET_KEYS = [
   'authorization',
 ] as const;
 
-const secretKeySet = new Set<string>(SECRET_KEYS);
+const secretKeySet = new Set<string>(SECRET_KEYS.map((key) => key.toLowerCase()));
+
+/** Whether a key names a secret, whatever its case (`TOKEN`, `Token`, `ACCESS_TOKEN`). */
+export function isSecretKey(key: string): boolean {
+  return secretKeySet.has(key.toLowerCase());
+}
+
+/** Stored payloads carry `sha256:<hex>` in place of a `TOKEN`: the permission ledger's key, not the secret. */
+export const TOKEN_HASH_PREFIX = 'sha256:';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -50,7 +58,7 @@ export function redact(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     if (key === 'auth' && inner !== null && typeof inner === 'object') out[key] = redact(inner);
-    else out[key] = secretKeySet.has(key) ? REDACTED : redact(inner);
+    else out[key] = isSecretKey(key) ? REDACTED : redact(inner);
   }
   return out;
 }
@@ -68,8 +76,38 @@ export function redactText(text: string, secrets: Iterable<string | null | undef
 export function secretValuesIn(value: unknown, found: string[] = []): string[] {
   if (value === null || typeof value !== 'object') return found;
   for (const [key, inner] of Object.entries(value)) {
-    if (typeof inner === 'string' && secretKeySet.has(key)) found.push(inner);
+    if (typeof inner === 'string' && isSecretKey(key)) found.push(inner);
     else secretValuesIn(inner, found);
   }
   return found;
+}
+
+function scrubbedString(key: string, value: string): string {
+  // A TOKEN (ONAPPMETHODCONFIRM's data.TOKEN, or a business event's) keeps its sha256: enough to match it, not to use it.
+  return key.toLowerCase() === 'token' && value !== '' ? TOKEN_HASH_PREFIX + sha256Hex(value) : REDACTED;
+}
+
+function scrubAll(key: string, value: unknown): unknown {
+  if (typeof value === 'string') return scrubbedString(key, value);
+  if (Array.isArray(value)) return value.map((inner) => scrubAll(key, inner));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, inner]) => [k, scrubAll(key, inner)]));
+}
+
+/**
+ * The copy of an event the inbox keeps, for every event, known or not: each string under a secret key (at any depth)
+ * replaced by `[redacted]`, a TOKEN by `sha256:<hex>`; an `auth` object keeps its non-secret fields. The stored copy
+ * of a known event still validates and normalises. The payload's depth is bounded by the decoder (limits.ts).
+ */
+export function scrubSecrets<T>(value: T): T {
+  const walk = (inner: unknown): unknown => {
+    if (Array.isArray(inner)) return inner.map(walk);
+    if (inner === null || typeof inner !== 'object') return inner;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(inner)) {
+      out[key] = key === 'auth' && v !== null && typeof v === 'object' && !Array.isArray(v) ? walk(v) : isSecretKey(key) ? scrubAll(key, v) : walk(v);
+    }
+    return out;
+  };
+  return walk(value) as T;
 }

@@ -1,9 +1,15 @@
 /** Checks a decoded payload against the event catalogue and reports every bad field at once. */
 import type { z } from 'zod';
 import { InvalidEventError, type FieldIssue } from './errors.js';
-import { REDACTED, secretValuesIn } from './secrets.js';
+import { scrubSecrets, secretValuesIn } from './secrets.js';
 import type { Payload } from './decode.js';
-import { eventSchemaFor, rawSchemaFor, TOKEN_HASH_PREFIX, tokenHashOf, type AnyRawEvent, type B24Event } from './events.js';
+import { eventSchemaFor, rawSchemaFor, type AnyRawEvent, type B24Event } from './events.js';
+
+/**
+ * How far ahead of this server's clock an event's `ts` may be. Bitrix24 stamps an event when it queues it, so a real
+ * `ts` is in the past; a later one would sort after every real decision in the permission ledger, so it is refused.
+ */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 function issuesOf(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
@@ -17,13 +23,16 @@ function withUpperCaseName(payload: Payload): Payload {
   return typeof payload.event === 'string' ? { ...payload, event: payload.event.toUpperCase() } : payload;
 }
 
-export function parseRawEvent(payload: Payload): AnyRawEvent {
+export function parseRawEvent(payload: Payload, now = Date.now()): AnyRawEvent {
   const named = withUpperCaseName(payload);
   if (typeof named.event !== 'string' || named.event === '') {
     throw new InvalidEventError([{ path: 'event', message: 'required' }]);
   }
   const result = rawSchemaFor(named.event).safeParse(named);
   if (!result.success) throw new InvalidEventError(issuesOf(result.error));
+  if (Number(result.data.ts) > now / 1000 + MAX_CLOCK_SKEW_SECONDS) {
+    throw new InvalidEventError([{ path: 'ts', message: `more than ${MAX_CLOCK_SKEW_SECONDS} seconds ahead of this server's clock` }]);
+  }
   return result.data;
 }
 
@@ -33,21 +42,9 @@ export function normaliseEvent(payload: unknown): B24Event<string> {
   return eventSchemaFor(String(named.event)).parse(named);
 }
 
-/**
- * The payload as the inbox keeps it: tokens replaced by a marker, ONAPPMETHODCONFIRM's TOKEN by its sha256,
- * so that the stored copy still validates and normalises but holds no secret.
- */
+/** The payload as the inbox keeps it, whatever the event: see `scrubSecrets`. */
 export function scrubPayload(raw: AnyRawEvent): Payload {
-  const copy = structuredClone(raw) as Payload;
-  const auth = copy.auth as Payload;
-  for (const key of ['application_token', 'access_token', 'refresh_token']) {
-    if (key in auth) auth[key] = REDACTED;
-  }
-  const data = copy.data as Payload | undefined;
-  if (copy.event === 'ONAPPMETHODCONFIRM' && data && typeof data.TOKEN === 'string') {
-    data.TOKEN = TOKEN_HASH_PREFIX + tokenHashOf(data.TOKEN);
-  }
-  return copy;
+  return scrubSecrets(raw) as Payload;
 }
 
 /** The secret values one raw event carries, to be cut out of any error text that mentions them. */

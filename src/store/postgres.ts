@@ -16,6 +16,8 @@ export function postgresStore(connectionString: string, options: { max?: number 
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
+    // A server that does not answer fails the request (503) instead of holding it until the client gives up.
+    connectionTimeoutMillis: 5_000,
     // Ids are bigserial; as numbers they compare and print like SQLite's.
     types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) },
   });
@@ -50,7 +52,11 @@ export function postgresStore(connectionString: string, options: { max?: number 
   return {
     db,
     dialect: 'postgres',
-    migrate: () => (migrated ??= migrateToLatest(db as Kysely<unknown>, 'postgres')),
+    migrate: () =>
+      (migrated ??= migrateToLatest(db as Kysely<unknown>, 'postgres').catch((error: unknown) => {
+        migrated = undefined; // the database was away: try again on the next call
+        throw error;
+      })),
     announceWork: async (trx) => {
       await sql`select pg_notify(${CHANNEL}, '')`.execute(trx);
     },

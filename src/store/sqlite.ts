@@ -1,24 +1,53 @@
-/** The embedded default: one SQLite file, WAL journal, every commit synced to disk before it returns. */
+/**
+ * The embedded default: one SQLite file, WAL journal, every commit synced to disk before it returns. Several
+ * processes may share the file (the server and CLI commands beside it): every connection waits for a lock up to
+ * BUSY_TIMEOUT_MS, and every transaction takes the write lock when it begins (BEGIN IMMEDIATE). A transaction that
+ * read first and wrote later (`begin` deferred) would fail at once with "database is locked" when another process
+ * wrote in between: SQLite cannot wait for that case, it can only refuse the late upgrade.
+ */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import { migrateToLatest } from './migrations.js';
 import type { Database, Store } from './schema.js';
 
+/** How long a statement waits for another connection's lock before it fails (answered 503 by the receiver). */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: SQLite.Database) {
+    super({ database });
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.database });
+  }
+}
+
 export function sqliteStore(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const connection = new SQLite(path);
+  const connection = new SQLite(path, { timeout: BUSY_TIMEOUT_MS });
+  connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = FULL');
-  connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(connection) });
   let migrated: Promise<void> | undefined;
   return {
     db,
     dialect: 'sqlite',
-    migrate: () => (migrated ??= migrateToLatest(db as Kysely<unknown>, 'sqlite')),
+    migrate: () =>
+      (migrated ??= migrateToLatest(db as Kysely<unknown>, 'sqlite').catch((error: unknown) => {
+        migrated = undefined;
+        throw error;
+      })),
     announceWork: async () => {},
     onWork: async () => {},
     close: () => db.destroy(),

@@ -9,6 +9,7 @@ const ADMIN_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/post
 
 export interface FreshDatabase {
   url: string;
+  name: string;
   drop(): Promise<void>;
 }
 
@@ -20,6 +21,11 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   } finally {
     await client.end();
   }
+}
+
+/** One statement as the server's superuser, for tests that take a database away and give it back. */
+export async function adminQuery(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+  return admin((c) => c.query(text, values));
 }
 
 /** Why PostgreSQL tests cannot run here, or undefined when they can. */
@@ -41,6 +47,7 @@ export async function freshDatabase(): Promise<FreshDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    name,
     drop: () => admin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
   };
 }

@@ -1,0 +1,87 @@
+/** What the app answers and records when it fails: 500s and 503s counted, refusals logged within a bound. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { postgresStore } from '../../src/store/postgres.js';
+import * as bodies from '../fixtures/bodies.js';
+import { createTestApp, eventually, type TestApp } from '../helpers/app.js';
+import { rowCounts } from '../helpers/engines.js';
+import { adminQuery, freshDatabase, postgresUnavailable } from '../helpers/postgres.js';
+
+const register = (t: TestApp) => t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+const withTs = (ts: number) => bodies.methodConfirmGranted.replace('ts=1478790852', `ts=${ts}`);
+const counted = async (t: TestApp, outcome: string) => {
+  const line = (await t.app.metrics.metrics()).split('\n').find((l) => l.startsWith('b24_events_received_total') && l.includes(`outcome="${outcome}"`));
+  return Number(line?.split(' ').at(-1) ?? 0);
+};
+
+describe('failures are counted and logged within bounds', () => {
+  it('a 500 is counted in /metrics as internal_error (500s were invisible there)', async () => {
+    const t = createTestApp();
+    try {
+      await register(t);
+      await sql`drop table inbox`.execute(t.app.store.db);
+      const answer = await t.post(bodies.methodConfirmGranted);
+      assert.equal(answer.status, 500);
+      assert.deepEqual(Object.keys(answer.json), ['error', 'message']);
+      assert.equal(await counted(t, 'internal_error'), 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refusal log lines are rate-limited (each was ~390 bytes without bound); /metrics counts every one', async () => {
+    const t = createTestApp();
+    try {
+      for (let i = 0; i < 50; i++) assert.equal((await t.post(bodies.methodConfirmGranted)).status, 403);
+      const refusals = () => t.logs.filter((l) => l.includes('"event refused"')).length;
+      assert.equal(refusals(), 10);
+      const summary = await eventually(() => t.logs.find((l) => l.includes('refusals not logged')), 3000);
+      assert.match(summary, /"suppressed":40/);
+      assert.equal(await counted(t, 'unknown_portal'), 50);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+const unavailable = await postgresUnavailable();
+
+describe('PostgreSQL unreachable', { skip: unavailable ?? false }, () => {
+  it('answers 503 store_unavailable (not 500), stores nothing half, and recovers by itself when the database is back', async () => {
+    const database = await freshDatabase();
+    const refuseConnections = async () => {
+      await adminQuery(`alter database ${database.name} allow_connections false`);
+      await adminQuery('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database.name]);
+    };
+    const allowConnections = () => adminQuery(`alter database ${database.name} allow_connections true`);
+    await refuseConnections();
+    const t = createTestApp({ store: postgresStore(database.url) });
+    try {
+      // Away from the first request: the schema cannot even be created.
+      const first = await t.post(withTs(1478790001));
+      assert.equal(first.status, 503);
+      assert.equal(first.json.error, 'store_unavailable');
+      await allowConnections();
+      await register(t);
+      assert.equal((await t.post(withTs(1478790002))).status, 200);
+      const before = await rowCounts(t.app.store);
+
+      await refuseConnections();
+      const during = await t.post(withTs(1478790003));
+      assert.equal(during.status, 503);
+      assert.deepEqual(Object.keys(during.json), ['error', 'message']);
+      assert.ok((await counted(t, 'store_unavailable')) >= 2);
+
+      await allowConnections();
+      assert.deepEqual(await eventually(() => rowCounts(t.app.store).catch(() => undefined)), before, 'nothing of the refused event was stored');
+      const after = await eventually(async () => ((await t.post(withTs(1478790003))).status === 200 ? true : undefined));
+      assert.ok(after);
+      assert.equal((await rowCounts(t.app.store)).inbox, before.inbox + 1);
+    } finally {
+      await allowConnections();
+      await t.close();
+      await database.drop();
+    }
+  });
+});
