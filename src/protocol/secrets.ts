@@ -21,6 +21,11 @@ export const SECRET_KEYS = [
   'token',
   'auth',
   'authorization',
+  // The installer frame's names for the same tokens (docs/protocol.md#74-apps-with-a-ui-install-in-the-administrators-browser).
+  'AUTH_ID',
+  'REFRESH_ID',
+  // voximplant.user.get answers it in a parked call's result.
+  'SIP_PASSWORD',
 ] as const;
 
 const secretKeySet = new Set<string>(SECRET_KEYS.map((key) => key.toLowerCase()));

@@ -19,7 +19,7 @@ before(async () => {
   const file = new SQLite(db);
   const at = new Date().toISOString();
   const insert = file.prepare(
-    `insert into inbox (dedupe_key, member_id, event, ts, received_at, payload, application_token_hash, status, attempts, next_attempt_at) values (?, 'm', ?, ?, ?, '{}', 'h', 'done', 1, ?)`,
+    `insert into inbox (body_hash, member_id, event, ts, received_at, payload, application_token_hash, status, attempts, next_attempt_at) values (?, 'm', ?, ?, ?, '{}', 'h', 'done', 1, ?)`,
   );
   for (let i = 0; i < 400; i++) insert.run(`k${i}`, `ONCRMDEALADD${'X'.repeat(500)}`, at, at, at);
   file.prepare(`insert into permissions (member_id, token_hash, method, state) values ('m', 'abcdef0123456789', ?, 'granted')`).run(LONG_METHOD);
