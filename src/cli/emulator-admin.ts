@@ -47,7 +47,7 @@ interface Sent {
   status: number | string;
 }
 const sent = (list: Sent[]) =>
-  list.length ? list.map((d) => `  ${d.event} (event_handler_id ${d.eventHandlerId}) -> ${d.url}: ${d.status}`).join('\n') : '  (no handler bound for this event: nothing sent)';
+  list.length ? list.map((d) => `  ${d.event} -> ${d.url}: ${d.status} (event_handler_id ${d.eventHandlerId})`).join('\n') : '  (no handler bound for this event: nothing sent)';
 const portalPath = (o: Options, action: string) => `/admin/portals/${encodeURIComponent(String(o.memberId))}/${action}`;
 const memberIdOption = (c: Command) => c.requiredOption('--member-id <id>', "the portal's member_id");
 const repeatable = (v: string, all: string[]) => [...all, v];

@@ -75,7 +75,7 @@ function execute(emulator: Emulator, caller: Caller, method: string, params: Rec
     }
     case 'voximplant.user.get': {
       const ids = ([] as unknown[]).concat(params.USER_ID ?? caller.userId).map(String);
-      return ok(ids.map((id) => voximplantUser(portal, id)));
+      return ok(ids.map((id) => voximplantUser(portal.memberId, id)));
     }
     default:
       if (emulator.confirmMethods.has(method)) return ok({ method, params: { ...params, auth: undefined } });
@@ -101,7 +101,7 @@ function appInfo(emulator: Emulator, portal: PortalState) {
 }
 
 /** A user's telephony settings (voximplant-user-get.md); SIP_PASSWORD is a secret, stable per portal and user. */
-export function voximplantUser(portal: PortalState, id: string) {
-  const password = createHash('sha256').update(`${portal.memberId}:${id}`).digest('hex').slice(0, 12);
+export function voximplantUser(memberId: string, id: string) {
+  const password = createHash('sha256').update(`${memberId}:${id}`).digest('hex').slice(0, 12);
   return { ID: id, DEFAULT_LINE: null, PHONE_ENABLED: 'Y', SIP_SERVER: 'ip.b24-1-1700000000.bitrixphone.com', SIP_LOGIN: `phone${id}`, SIP_PASSWORD: password, INNER_NUMBER: null };
 }
