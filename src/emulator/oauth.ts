@@ -1,19 +1,29 @@
 /**
- * The emulator's OAuth server, as docs/protocol.md section 4 describes Bitrix24's: token pairs per portal, access tokens
- * that expire, refresh tokens that work once, and the JSON answers and error codes of /oauth/token/.
+ * The emulator's OAuth servers, as docs/protocol.md sections 4 and 7 describe Bitrix24's: token pairs per portal and user,
+ * access tokens that expire, refresh tokens that work once and only at their own region's server, and the answers
+ * and error codes of /oauth/token/ (wrong_client with HTTP 200, invalid_client and invalid_grant with 400).
  */
 import { randomBytes } from 'node:crypto';
+
+/** West portals refresh at oauth.bitrix.info, east ones (ru, by, kz, ...) at oauth.bitrix24.tech. */
+export type Region = 'west' | 'east';
+
+export const REGIONS: readonly Region[] = ['west', 'east'];
+
+/** What the OAuth answers say in `domain`: the OAuth server's host, never the portal's. */
+export const OAUTH_DOMAIN: Record<Region, string> = { west: 'oauth.bitrix.info', east: 'oauth.bitrix24.tech' };
 
 export interface PortalIdentity {
   memberId: string;
   domain: string;
+  /** Default west. */
+  region?: Region;
   clientEndpoint: string;
   serverEndpoint: string;
 }
 
 export interface TokenPair {
   access_token: string;
-  refresh_token: string;
   expires: number;
   expires_in: number;
   scope: string;
@@ -23,18 +33,30 @@ export interface TokenPair {
   client_endpoint: string;
   member_id: string;
   user_id: number;
+  refresh_token: string;
 }
 
 interface AccessGrant {
   memberId: string;
+  userId: number;
   expiresAt: number;
+}
+
+interface RefreshGrant {
+  memberId: string;
+  userId: number;
 }
 
 export const newSecret = (bytes = 16): string => randomBytes(bytes).toString('hex');
 
+export interface OAuthAnswer {
+  status: number;
+  body: object;
+}
+
 export class OAuthAuthority {
   private readonly access = new Map<string, AccessGrant>();
-  private readonly refresh = new Map<string, string>();
+  private readonly refresh = new Map<string, RefreshGrant>();
   private readonly portals = new Map<string, PortalIdentity>();
   /** Successful refreshes, for tests that count them. */
   refreshes = 0;
@@ -49,34 +71,40 @@ export class OAuthAuthority {
     return this.options.now?.() ?? Date.now();
   }
 
-  /** A fresh token pair for a portal, as an install or a refresh hands out. */
-  issue(portal: PortalIdentity): TokenPair {
+  /** A fresh token pair for a user of a portal, as an install, an event or a refresh hands out. */
+  issue(portal: PortalIdentity, userId = 1): TokenPair {
     this.portals.set(portal.memberId, portal);
     const ttl = this.options.accessTtlSeconds ?? 3600;
-    const pair = {
+    const pair: TokenPair = {
       access_token: newSecret(),
-      refresh_token: newSecret(),
       expires: Math.floor(this.now() / 1000) + ttl,
       expires_in: ttl,
       scope: this.options.scope ?? 'app,user,telephony,crm',
-      domain: 'oauth.bitrix.info',
+      domain: OAUTH_DOMAIN[portal.region ?? 'west'],
       server_endpoint: portal.serverEndpoint,
       status: 'L',
       client_endpoint: portal.clientEndpoint,
       member_id: portal.memberId,
-      user_id: 1,
+      user_id: userId,
+      refresh_token: newSecret(),
     };
-    this.access.set(pair.access_token, { memberId: portal.memberId, expiresAt: pair.expires * 1000 });
-    this.refresh.set(pair.refresh_token, portal.memberId);
+    this.access.set(pair.access_token, { memberId: portal.memberId, userId, expiresAt: pair.expires * 1000 });
+    this.refresh.set(pair.refresh_token, { memberId: portal.memberId, userId });
     return pair;
   }
 
-  /** Which portal an access token belongs to, or why it does not work. */
-  check(accessToken: string): { memberId: string } | { error: 'expired_token' | 'invalid_token' } {
+  /** Which portal and user an access token belongs to, or why it does not work. */
+  check(accessToken: string): { memberId: string; userId: number } | { error: 'expired_token' | 'invalid_token' } {
     const grant = this.access.get(accessToken);
     if (!grant) return { error: 'invalid_token' };
     if (grant.expiresAt <= this.now()) return { error: 'expired_token' };
-    return { memberId: grant.memberId };
+    return { memberId: grant.memberId, userId: grant.userId };
+  }
+
+  /** Seconds an access token has left (0 when expired or unknown). */
+  secondsLeft(accessToken: string): number {
+    const grant = this.access.get(accessToken);
+    return grant ? Math.max(0, Math.floor((grant.expiresAt - this.now()) / 1000)) : 0;
   }
 
   /** Makes every access token of a portal expire now (refresh tokens keep working). */
@@ -94,20 +122,20 @@ export class OAuthAuthority {
   /** Forgets every token of a portal (an uninstall). */
   revoke(memberId: string): void {
     for (const [token, grant] of this.access) if (grant.memberId === memberId) this.access.delete(token);
-    for (const [token, owner] of this.refresh) if (owner === memberId) this.refresh.delete(token);
+    for (const [token, grant] of this.refresh) if (grant.memberId === memberId) this.refresh.delete(token);
   }
 
-  /** GET /oauth/token/ */
-  answer(query: URLSearchParams): { status: number; body: object } {
-    if (query.get('grant_type') !== 'refresh_token') return { status: 400, body: { error: 'invalid_request', error_description: 'grant_type must be refresh_token' } };
-    if (query.get('client_id') !== this.clientId || query.get('client_secret') !== this.clientSecret) {
-      return { status: 401, body: { error: 'invalid_client', error_description: 'Invalid client credentials' } };
-    }
-    const memberId = this.refresh.get(query.get('refresh_token') ?? '');
-    const portal = memberId && this.portals.get(memberId);
-    if (!portal) return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid refresh token' } };
-    this.refresh.delete(query.get('refresh_token')!);
+  /** /oauth/token/ of the given region's server (GET query or POST form, as the official SDKs send it). */
+  answer(query: URLSearchParams, region: Region = 'west'): OAuthAnswer {
+    if (query.get('client_id') !== this.clientId) return { status: 200, body: { error: 'wrong_client' } };
+    if (query.get('client_secret') !== this.clientSecret) return { status: 400, body: { error: 'invalid_client' } };
+    if (query.get('grant_type') !== 'refresh_token') return { status: 400, body: { error: 'unsupported_grant_type' } };
+    const token = query.get('refresh_token') ?? '';
+    const grant = this.refresh.get(token);
+    const portal = grant && this.portals.get(grant.memberId);
+    if (!grant || !portal || (portal.region ?? 'west') !== region) return { status: 400, body: { error: 'invalid_grant' } };
+    this.refresh.delete(token);
     this.refreshes++;
-    return { status: 200, body: this.issue(portal) };
+    return { status: 200, body: this.issue(portal, grant.userId) };
   }
 }

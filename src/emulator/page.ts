@@ -1,10 +1,10 @@
 /** The emulator's page at `/`: the portal administrator's notifications, with Allow and Deny, like the real portal's. */
+import { escapeHtml as escape } from './install-page.js';
 import { Emulator } from './portal.js';
 
-const escape = (text: unknown) =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-export function renderPage(emulator: Emulator): string {
+/** `csrf` goes into every form: the emulator takes a form only with it (see guard.ts). */
+export function renderPage(emulator: Emulator, csrf: string): string {
+  const token = `<input type="hidden" name="csrf" value="${escape(csrf)}">`;
   const requests = emulator.waiting().map((r) => Emulator.describe(r));
   const portals = [...emulator.portals.values()];
   const rows = requests
@@ -12,18 +12,18 @@ export function renderPage(emulator: Emulator): string {
       (r) => `<tr data-request="${r.id}">
         <td>${r.id}</td><td>${escape(emulator.portal(r.memberId).domain)}</td><td><code>${escape(r.method)}</code></td>
         <td><code>${escape(r.tokenFingerprint)}</code></td><td>${escape(r.requestedAt.toISOString())}</td>
-        <td><form method="post" action="/admin/requests/${r.id}/allow"><button class="allow">Allow</button></form>
-            <form method="post" action="/admin/requests/${r.id}/deny"><button class="deny">Deny</button></form></td>
+        <td><form method="post" action="/admin/requests/${r.id}/allow">${token}<button class="allow">Allow</button></form>
+            <form method="post" action="/admin/requests/${r.id}/deny">${token}<button class="deny">Deny</button></form></td>
       </tr>`,
     )
     .join('');
   const portalRows = portals
-    .map((p) => `<tr><td><code>${escape(p.memberId)}</code></td><td>${escape(p.domain)}</td><td>${p.status}</td><td>${p.version}</td><td>${p.bindings.map((b) => escape(b.event)).join(', ') || '-'}</td></tr>`)
+    .map((p) => `<tr><td><code>${escape(p.memberId)}</code></td><td>${escape(p.domain)}</td><td>${p.region}</td><td>${p.status === 'installing' ? `<a href="/install?member_id=${encodeURIComponent(p.memberId)}">installing</a>` : p.status}</td><td>${escape(p.version)}</td><td>${p.bindings.map((b) => escape(b.event)).join(', ') || '-'}</td></tr>`)
     .join('');
   const deliveries = emulator.deliveries
     .slice(-10)
     .reverse()
-    .map((d) => `<tr><td>${escape(d.at.toISOString())}</td><td>${escape(d.event)}</td><td>${escape(d.url)}</td><td>${d.status}</td></tr>`)
+    .map((d) => `<tr><td>${escape(d.at.toISOString())}</td><td>${escape(d.event)}</td><td>${d.eventHandlerId}</td><td>${escape(d.url)}</td><td>${d.status}</td></tr>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Bitrix24 emulator</title>
@@ -36,11 +36,12 @@ export function renderPage(emulator: Emulator): string {
 </style></head>
 <body>
 <h1>Bitrix24 emulator</h1>
+<p><a href="/install" id="install-link">Install the app</a></p>
 <h2>Notifications: applications waiting for permission</h2>
 ${requests.length ? `<table id="requests"><tr><th>#</th><th>Portal</th><th>Method</th><th>Token</th><th>Requested at</th><th></th></tr>${rows}</table>` : '<p class="empty" id="no-requests">No application is waiting for permission.</p>'}
 <h2>Portals</h2>
-${portals.length ? `<table><tr><th>member_id</th><th>Domain</th><th>App</th><th>Version</th><th>Bound events</th></tr>${portalRows}</table>` : '<p class="empty">No portal has the app installed yet.</p>'}
+${portals.length ? `<table><tr><th>member_id</th><th>Domain</th><th>Region</th><th>App</th><th>Version</th><th>Bound events</th></tr>${portalRows}</table>` : '<p class="empty">No portal has the app installed yet.</p>'}
 <h2>Last deliveries</h2>
-${deliveries ? `<table><tr><th>At</th><th>Event</th><th>To</th><th>Answer</th></tr>${deliveries}</table>` : '<p class="empty">No event was sent yet.</p>'}
+${deliveries ? `<table><tr><th>At</th><th>Event</th><th>event_handler_id</th><th>To</th><th>Answer</th></tr>${deliveries}</table>` : '<p class="empty">No event was sent yet.</p>'}
 </body></html>`;
 }

@@ -1,61 +1,21 @@
 /**
- * A fake Bitrix24 portal (or several), following docs/protocol.md: installs the app with fresh tokens and an
- * application_token, keeps event bindings, gates methods that need the administrator's confirmation per access token
- * and method, and delivers events form-encoded like PHP's http_build_query, to bound handlers only, never retried.
+ * A fake Bitrix24 portal (or several), following docs/protocol.md: installs the app (with ONAPPINSTALL, or in the
+ * administrator's browser for apps with a UI, finished by BX24.installFinish), updates it with a second ONAPPINSTALL
+ * under the same application_token, keeps event bindings, gates methods that need the administrator's confirmation
+ * per access token and method, and delivers events to bound handlers only, never retried, never while installing.
  */
-import { BITRIX24_RATE_LIMIT, fingerprint, httpBuildQuery, LeakyBucket, type Encodable, type RateLimit } from '../protocol/index.js';
-import { newSecret, OAuthAuthority, type TokenPair } from './oauth.js';
+import { BITRIX24_RATE_LIMIT, fingerprint, LeakyBucket, type Encodable } from '../protocol/index.js';
+import { deliver, type Delivery } from './delivery.js';
+import { newSecret, OAuthAuthority, type Region, type TokenPair } from './oauth.js';
 import { handleRest, type RestAnswer } from './rest.js';
+import { applyOverride, eventData, eventCarriesTokens, type Payload } from './samples.js';
+import { checkVersion, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EmulatorError, type Binding, type ConfirmationRequest, type EmulatorOptions, type InstallOptions, type PortalState } from './types.js';
 
-export interface EmulatorOptions {
-  clientId?: string;
-  clientSecret?: string;
-  /** Access token lifetime. Default 3600 s. */
-  accessTtlSeconds?: number;
-  /** Per-portal request limit; false turns it off. Default 2/s, burst 50. */
-  rateLimit?: RateLimit | false;
-  /** Methods that need the administrator's confirmation. Default: voximplant.user.get. */
-  confirmMethods?: string[];
-}
+export * from './types.js';
+export type { Delivery } from './delivery.js';
 
-export const EMULATOR_CLIENT_ID = 'local.b24events.emulator';
-export const EMULATOR_CLIENT_SECRET = 'emulator-client-secret';
-
-export interface Binding {
-  id: number;
-  event: string;
-  handler: string;
-  authType: number;
-}
-
-export interface PortalState {
-  memberId: string;
-  domain: string;
-  applicationToken: string;
-  version: number;
-  status: 'installed' | 'uninstalled';
-  bindings: Binding[];
-  bucket: LeakyBucket | undefined;
-}
-
-export interface ConfirmationRequest {
-  id: number;
-  memberId: string;
-  method: string;
-  /** Kept only in the emulator's memory: it is what ONAPPMETHODCONFIRM sends back as data[TOKEN]. */
-  token: string;
-  state: 'waiting' | 'granted' | 'denied';
-  requestedAt: Date;
-  decidedAt?: Date;
-}
-
-export interface Delivery {
-  event: string;
-  memberId: string;
-  url: string;
-  status: number | 'failed';
-  at: Date;
-}
+const LANGUAGE_ID = 'en';
+const nextVersion = (version: string) => String((Number.parseInt(version, 10) || 0) + 1);
 
 export class Emulator {
   readonly authority: OAuthAuthority;
@@ -65,7 +25,10 @@ export class Emulator {
   /** What the portal saw: HTTP requests to /rest, refusals for the rate limit, requests and successful runs per method. */
   readonly stats = { restRequests: 0, rateLimited: 0, byMethod: new Map<string, number>(), executed: new Map<string, number>() };
   readonly confirmMethods: Set<string>;
+  /** The portal's origin (REST, pages, the west OAuth server). */
   baseUrl = 'http://127.0.0.1';
+  /** The east region's OAuth server. */
+  eastUrl = 'http://127.0.0.1';
   private nextBindingId = 1;
 
   constructor(readonly options: EmulatorOptions = {}) {
@@ -79,88 +42,120 @@ export class Emulator {
     return `${this.baseUrl}/rest/`;
   }
 
+  serverEndpoint(region: Region): string {
+    return `${region === 'east' ? this.eastUrl : this.baseUrl}/rest/`;
+  }
+
   portal(memberId: string): PortalState {
     const portal = this.portals.get(memberId);
     if (!portal) throw new EmulatorError(`no portal with member_id ${memberId}`);
     return portal;
   }
 
-  private issueTokens(portal: PortalState): TokenPair {
-    return this.authority.issue({ memberId: portal.memberId, domain: portal.domain, clientEndpoint: this.restEndpoint, serverEndpoint: this.restEndpoint });
+  /** A fresh token pair of a user of the portal (user 1 is the administrator who installed the app). */
+  issueTokens(portal: PortalState, userId = 1): TokenPair {
+    const { memberId, domain, region } = portal;
+    return this.authority.issue({ memberId, domain, region, clientEndpoint: this.restEndpoint, serverEndpoint: this.serverEndpoint(region) }, userId);
   }
 
-  private tokenAuth(portal: PortalState, tokens: TokenPair) {
-    return {
-      access_token: tokens.access_token,
-      expires: tokens.expires,
-      expires_in: tokens.expires_in,
-      scope: tokens.scope,
-      domain: portal.domain,
-      server_endpoint: this.restEndpoint,
-      status: 'L',
-      client_endpoint: this.restEndpoint,
-      member_id: portal.memberId,
-      user_id: 1,
-      refresh_token: tokens.refresh_token,
-      application_token: portal.applicationToken,
-    };
+  /** The auth block of events sent with a user's tokens (docs/protocol.md section 2). */
+  tokenAuth(portal: PortalState, tokens: TokenPair): Record<string, Encodable> {
+    const { access_token, expires, expires_in, scope, user_id, refresh_token } = tokens;
+    return { access_token, expires, expires_in, scope, domain: portal.domain, server_endpoint: this.serverEndpoint(portal.region), status: 'L', client_endpoint: this.restEndpoint, member_id: portal.memberId, user_id, refresh_token, application_token: portal.applicationToken };
   }
 
-  private portalAuth(portal: PortalState) {
-    return { domain: portal.domain, client_endpoint: this.restEndpoint, server_endpoint: this.restEndpoint, member_id: portal.memberId, application_token: portal.applicationToken };
+  /** The auth block of events sent without tokens (ONAPPMETHODCONFIRM, ONAPPUNINSTALL). */
+  portalAuth(portal: PortalState): Record<string, Encodable> {
+    return { domain: portal.domain, client_endpoint: this.restEndpoint, server_endpoint: this.serverEndpoint(portal.region), member_id: portal.memberId, application_token: portal.applicationToken };
   }
 
-  /** The administrator installs the app: ONAPPINSTALL goes to the app's install URL with fresh tokens. */
-  async install(installUrl: string, options: { memberId?: string; domain?: string; version?: number } = {}) {
+  /** The administrator installs an app without a UI: ONAPPINSTALL goes to the install URL with fresh tokens. */
+  async install(installUrl: string, options: InstallOptions = {}): Promise<{ portal: PortalState; delivery: Delivery }> {
+    const portal = this.newPortal(installUrl, options, false);
+    return { portal, delivery: await this.sendInstall(portal) };
+  }
+
+  /** The administrator installs an app with a UI: no event; the portal waits for its frame to call BX24.installFinish. */
+  installWithUi(installUrl: string, options: InstallOptions = {}): PortalState {
+    return this.newPortal(installUrl, options, true);
+  }
+
+  private newPortal(installUrl: string, options: InstallOptions, withUi: boolean): PortalState {
     const memberId = options.memberId ?? newSecret();
     const existing = this.portals.get(memberId);
-    if (existing?.status === 'installed') throw new EmulatorError(`the app is already installed on ${memberId}`);
-    const rate = this.options.rateLimit === false ? undefined : new LeakyBucket(this.options.rateLimit ?? BITRIX24_RATE_LIMIT);
+    if (existing && existing.status !== 'uninstalled') throw new EmulatorError(`the app is already installed on ${memberId}; use update for a new version`);
+    if (options.version !== undefined) checkVersion(options.version);
     const portal: PortalState = {
       memberId,
       domain: options.domain ?? existing?.domain ?? `portal-${memberId.slice(0, 6)}.bitrix24.test`,
+      region: options.region ?? existing?.region ?? 'west',
       applicationToken: newSecret(),
-      version: options.version ?? 1,
-      status: 'installed',
+      version: options.version ?? '1',
+      status: withUi ? 'installing' : 'installed',
+      withUi,
+      installUrl,
+      installBinding: { id: this.nextBindingId++, event: 'ONAPPINSTALL', handler: installUrl, authType: 0 },
       bindings: [],
-      bucket: rate,
+      bucket: this.options.rateLimit === false ? undefined : new LeakyBucket(this.options.rateLimit ?? BITRIX24_RATE_LIMIT),
     };
     this.portals.set(memberId, portal);
-    const tokens = this.issueTokens(portal);
-    const data = { VERSION: portal.version, ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: 'en' };
-    const delivery = await this.send(portal, installUrl, 'ONAPPINSTALL', data, this.tokenAuth(portal, tokens));
-    return { portal, delivery };
+    return portal;
   }
 
-  /** A new version: ONAPPUPDATE (new tokens, a new application_token) to the bound handlers; bindings are then dropped. */
-  async update(memberId: string, version?: number) {
+  /** BX24.installFinish() from the app's frame: the installation is finished, events may flow. */
+  finishInstall(memberId: string): PortalState {
+    const portal = this.portal(memberId);
+    if (portal.status !== 'installing') throw new EmulatorError(`the installation on ${memberId} is not waiting for installFinish (it is ${portal.status})`);
+    portal.status = 'installed';
+    return portal;
+  }
+
+  /**
+   * A new version. Today's portals run the install again: ONAPPINSTALL to the install URL with the new VERSION and
+   * fresh tokens, the application_token unchanged. `legacy` sends ONAPPUPDATE to bound handlers, as old portals do.
+   */
+  async update(memberId: string, options: { version?: string; legacy?: boolean } = {}) {
     const portal = this.installed(memberId);
     const previous = portal.version;
-    portal.version = version ?? previous + 1;
-    portal.applicationToken = newSecret();
-    const tokens = this.issueTokens(portal);
-    const deliveries = await this.deliver(portal, 'ONAPPUPDATE', { VERSION: portal.version, PREVIOUS_VERSION: previous, LANGUAGE_ID: 'en' }, this.tokenAuth(portal, tokens));
-    portal.bindings = [];
-    return { portal, deliveries };
+    const version = options.version ?? nextVersion(previous);
+    checkVersion(version);
+    portal.version = version;
+    if (!options.legacy) return { portal, deliveries: [await this.sendInstall(portal)] };
+    const data = { VERSION: version, PREVIOUS_VERSION: previous, LANGUAGE_ID };
+    return { portal, deliveries: await this.deliverBound(portal, 'ONAPPUPDATE', data, this.tokenAuth(portal, this.issueTokens(portal))) };
   }
 
   /** The administrator removes the app: tokens are revoked, then ONAPPUNINSTALL goes to the bound handlers. */
   async uninstall(memberId: string, clean = false) {
-    const portal = this.installed(memberId);
+    const portal = this.portal(memberId);
+    if (portal.status === 'uninstalled') throw new EmulatorError(`the app is not installed on ${memberId}`);
     this.authority.revoke(memberId);
-    const deliveries = await this.deliver(portal, 'ONAPPUNINSTALL', { CLEAN: clean ? 1 : 0, LANGUAGE_ID: 'en' }, this.portalAuth(portal));
+    const deliveries = portal.status === 'installed' ? await this.deliverBound(portal, 'ONAPPUNINSTALL', { CLEAN: clean ? 1 : 0, LANGUAGE_ID }, this.portalAuth(portal)) : [];
     portal.status = 'uninstalled';
     portal.bindings = [];
     return { portal, deliveries };
   }
 
+  /** Something happened on the portal: EVENT goes to its bound handlers, with a user's tokens where it carries them. */
+  async trigger(memberId: string, event: string, options: { set?: string[]; userId?: number } = {}) {
+    const portal = this.installed(memberId);
+    const name = event.toUpperCase();
+    const payload: Payload = { data: eventData(name) };
+    for (const assignment of options.set ?? []) {
+      if (!assignment.startsWith('data.')) throw new EmulatorError(`--set "${assignment}": a triggered event takes data.KEY=VALUE only; auth is the portal's own`);
+      applyOverride(payload, assignment);
+    }
+    const auth = eventCarriesTokens(name) ? this.tokenAuth(portal, this.issueTokens(portal, options.userId ?? 1)) : this.portalAuth(portal);
+    return { portal, deliveries: await this.deliverBound(portal, name, payload.data as Record<string, Encodable>, auth) };
+  }
+
   expireTokens(memberId: string): number {
-    this.installed(memberId);
+    this.portal(memberId);
     return this.authority.expireAll(memberId);
   }
 
   revokeTokens(memberId: string): void {
-    this.installed(memberId);
+    this.portal(memberId);
     this.authority.revoke(memberId);
   }
 
@@ -182,9 +177,8 @@ export class Emulator {
     request.state = allow ? 'granted' : 'denied';
     request.decidedAt = new Date();
     const portal = this.portal(request.memberId);
-    const data = { TOKEN: request.token, METHOD: request.method, CONFIRMED: allow ? 1 : 0, LANGUAGE_ID: 'en' };
-    const deliveries = await this.deliver(portal, 'ONAPPMETHODCONFIRM', data, this.portalAuth(portal));
-    return { request, deliveries };
+    const data = { TOKEN: request.token, METHOD: request.method, CONFIRMED: allow ? 1 : 0, LANGUAGE_ID };
+    return { request, deliveries: await this.deliverBound(portal, 'ONAPPMETHODCONFIRM', data, this.portalAuth(portal)) };
   }
 
   /** The confirmation state of (token, method), creating a waiting request (a notification) on first sight. */
@@ -208,40 +202,26 @@ export class Emulator {
 
   private installed(memberId: string): PortalState {
     const portal = this.portal(memberId);
+    if (portal.status === 'installing') throw new EmulatorError(`the installation on ${memberId} is not finished (BX24.installFinish was not called): the portal sends no events yet`);
     if (portal.status !== 'installed') throw new EmulatorError(`the app is not installed on ${memberId}`);
     return portal;
   }
 
-  private async deliver(portal: PortalState, event: string, data: Record<string, Encodable>, auth: Record<string, Encodable>): Promise<Delivery[]> {
+  private async sendInstall(portal: PortalState): Promise<Delivery> {
+    const data = { VERSION: portal.version, ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID };
+    const { id, handler } = portal.installBinding;
+    return this.record(await deliver({ event: 'ONAPPINSTALL', memberId: portal.memberId, url: handler, eventHandlerId: id, data, auth: this.tokenAuth(portal, this.issueTokens(portal)) }));
+  }
+
+  private async deliverBound(portal: PortalState, event: string, data: Record<string, Encodable>, auth: Record<string, Encodable>): Promise<Delivery[]> {
     const bound = portal.bindings.filter((b) => b.event === event);
-    return Promise.all(bound.map((b) => this.send(portal, b.handler, event, data, auth, b.id)));
+    const sent = await Promise.all(bound.map((b) => deliver({ event, memberId: portal.memberId, url: b.handler, eventHandlerId: b.id, data, auth })));
+    return sent.map((d) => this.record(d));
   }
 
-  /** One POST, form-encoded as Bitrix24 does; a failure is recorded and never retried. */
-  private async send(portal: PortalState, url: string, event: string, data: Record<string, Encodable>, auth: Record<string, Encodable>, handlerId?: number): Promise<Delivery> {
-    const payload: Record<string, Encodable> = { event, event_handler_id: handlerId, data, ts: Math.floor(Date.now() / 1000), auth };
-    let status: Delivery['status'];
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: httpBuildQuery(payload),
-        signal: AbortSignal.timeout(10_000),
-      });
-      status = response.status;
-      await response.arrayBuffer();
-    } catch {
-      status = 'failed';
-    }
-    const delivery = { event, memberId: portal.memberId, url, status, at: new Date() };
+  private record(delivery: Delivery): Delivery {
     this.deliveries.push(delivery);
+    if (this.deliveries.length > 1000) this.deliveries.splice(0, this.deliveries.length - 1000);
     return delivery;
-  }
-}
-
-export class EmulatorError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EmulatorError';
   }
 }

@@ -18,6 +18,11 @@ const sampleData: Record<string, () => Payload> = {
 /** Events whose auth block carries no tokens (docs/protocol.md section 2). */
 const withoutTokens = new Set(['ONAPPMETHODCONFIRM', 'ONAPPUNINSTALL']);
 
+export const eventCarriesTokens = (event: string): boolean => !withoutTokens.has(event.toUpperCase());
+
+/** Sample `data` of an event: the lifecycle events' fields, or `FIELDS[ID]` as CRM and most business events carry. */
+export const eventData = (event: string): Payload => sampleData[event.toUpperCase()]?.() ?? { FIELDS: { ID: '1' } };
+
 export interface SampleOptions {
   memberId?: string | undefined;
   applicationToken?: string | undefined;
@@ -47,7 +52,7 @@ export function sampleEvent(name: string, options: SampleOptions = {}): Payload 
     Object.assign(auth, { access_token: hex(), expires: String(now + 3600), expires_in: '3600', scope: 'crm,user,telephony', status: 'L', user_id: '1' });
     if (event !== 'ONAPPPAYMENT') auth.refresh_token = hex();
   }
-  const data = sampleData[event]?.() ?? { FIELDS: { ID: '1' } };
+  const data = eventData(event);
   return { event, event_handler_id: '1', data, ts: String(now), auth };
 }
 

@@ -125,8 +125,8 @@ export class RestClient {
         result_total?: BatchAnswer['resultTotal'] | unknown[];
         result_next?: BatchAnswer['resultNext'] | unknown[];
       };
-      // PHP answers an empty array where a map would be empty.
-      const asMap = <T>(value: T | unknown[] | undefined) => (Array.isArray(value) || !value ? {} : value);
+      // PHP's json_encode writes a list where the keys are 0..n-1 (an empty map, or the first 50 of a list of commands).
+      const asMap = <T>(value: T | unknown[] | undefined) => (Array.isArray(value) ? Object.fromEntries(value.map((v, k) => [String(k), v])) : (value ?? {}));
       Object.assign(merged.result, asMap(part.result));
       Object.assign(merged.resultError, asMap(part.result_error));
       Object.assign(merged.resultTotal, asMap(part.result_total));

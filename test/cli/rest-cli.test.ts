@@ -6,6 +6,7 @@ import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/
 import { eventually, tempDir } from '../helpers/app.js';
 import { runCli, startServer } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
+import { voximplantUser } from '../../src/emulator/rest.js';
 
 const emulator = new Emulator();
 let running: RunningEmulator;
@@ -56,7 +57,7 @@ describe('b24-events call, calls and bind', () => {
       const [call] = (await json(['calls', '--json', '--member-id', memberId])) as unknown as { state: string; result: unknown; finishedAt: string | null; createdAt: string }[];
       return call?.state === 'done' ? call : undefined;
     }, 10_000);
-    assert.deepEqual(done.result, [{ ID: '7', UF_VI_PHONE: 'N', UF_PHONE_INNER: '107' }]);
+    assert.deepEqual(done.result, [voximplantUser(memberId, '7')]);
     assert.ok(done.finishedAt && done.createdAt);
 
     const [permission] = (await json(['permissions', '--json'])) as unknown as { state: string; method: string }[];

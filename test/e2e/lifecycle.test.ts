@@ -16,12 +16,26 @@ describe('installation lifecycle driven by the emulator', () => {
     assert.deepEqual(portal.bindings.map((b) => b.event).sort(), ['ONAPPMETHODCONFIRM', 'ONAPPUNINSTALL', 'ONAPPUPDATE', 'ONCRMDEALADD']);
   });
 
-  it('takes the new application_token and tokens of ONAPPUPDATE and binds again', async () => {
+  it('takes the new tokens and version of an update (a second ONAPPINSTALL, same application_token)', async () => {
     stack = await startStack();
     const { deliveries, portal } = await stack.emulator.update(stack.memberId);
     assert.deepEqual(deliveries.map((d) => d.status), [200]);
     await eventually(() => portal.bindings.length === 3);
     assert.equal((await stack.app.installations.get(stack.memberId))?.version, '2');
+    assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
+    // Events signed with the new application_token are accepted.
+    const parked = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'x' } });
+    assert.equal(parked.status, 'waiting');
+    const decision = await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
+    assert.deepEqual(decision.deliveries.map((d) => d.status), [200]);
+  });
+
+  it('takes the new tokens and version of a legacy ONAPPUPDATE', async () => {
+    stack = await startStack();
+    const { deliveries, portal } = await stack.emulator.update(stack.memberId, { legacy: true });
+    assert.deepEqual(deliveries.map((d) => d.status), [200]);
+    await eventually(() => portal.bindings.length === 3);
+    assert.equal((await stack.app.installations.get(stack.memberId))?.version, 2);
     assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
     // Events signed with the new application_token are accepted.
     const parked = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'x' } });

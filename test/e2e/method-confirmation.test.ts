@@ -4,6 +4,7 @@ import type { ResumeOutcome } from '../../src/index.js';
 import { claimReadyCalls } from '../../src/store/parked-calls.js';
 import { eventually } from '../helpers/app.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { voximplantUser } from '../../src/emulator/rest.js';
 
 let stack: Stack;
 afterEach(() => stack?.close());
@@ -45,12 +46,12 @@ describe('method confirmation, end to end against the emulator', () => {
 
     await eventually(() => outcomes.length === 1);
     assert.equal(outcomes[0]?.status, 'ok');
-    assert.deepEqual(outcomes[0]?.status === 'ok' && outcomes[0].result, [{ ID: '1', UF_VI_PHONE: 'N', UF_PHONE_INNER: '101' }]);
+    assert.deepEqual(outcomes[0]?.status === 'ok' && outcomes[0].result, [voximplantUser(stack.memberId, '1')]);
     assert.equal(outcomes[0]?.callId, outcome.parkedCallId);
     const [call] = await stack.app.calls.list();
     assert.equal(call?.state, 'done');
     assert.equal(call?.continuationStatus, 'done');
-    assert.deepEqual(call?.result, [{ ID: '1', UF_VI_PHONE: 'N', UF_PHONE_INNER: '101' }]);
+    assert.deepEqual(call?.result, [voximplantUser(stack.memberId, '1')]);
     assert.equal((await stack.app.permissions(stack.memberId))[0]?.state, 'granted');
     assert.equal(stack.emulator.stats.executed.get('voximplant.user.get'), 1);
 

@@ -56,7 +56,7 @@ describe('the emulator behaves as PROTOCOL.md says', () => {
     memberId = body.memberId as string;
     const [install] = received;
     assert.equal(install?.path, '/bitrix24/install');
-    assert.match(install!.body, /^event=ONAPPINSTALL&data%5BVERSION%5D=1&data%5BACTIVE%5D=Y&data%5BINSTALLED%5D=Y/);
+    assert.match(install!.body, new RegExp(`^event=ONAPPINSTALL&event_handler_id=${body.installBindingId}&data%5BVERSION%5D=1&data%5BACTIVE%5D=Y&data%5BINSTALLED%5D=Y`));
     const auth = (decodeForm(install!.body) as { auth: Record<string, string> }).auth;
     assert.equal(auth.member_id, memberId);
     assert.equal(auth.domain, 'demo.bitrix24.test');
@@ -71,15 +71,17 @@ describe('the emulator behaves as PROTOCOL.md says', () => {
     const pair = (await first.json()) as { access_token: string; member_id: string; expires_in: number };
     assert.equal(pair.member_id, memberId);
     assert.equal(pair.expires_in, 3600);
-    assert.equal(((await (await refresh(refreshToken)).json()) as { error: string }).error, 'invalid_grant');
-    assert.equal(((await (await refresh(refreshToken, 'nope')).json()) as { error: string }).error, 'invalid_client');
+    const spent = await refresh(refreshToken);
+    assert.deepEqual([spent.status, await spent.json()], [400, { error: 'invalid_grant' }]);
+    const wrongSecret = await refresh(pair.access_token, 'nope');
+    assert.deepEqual([wrongSecret.status, await wrongSecret.json()], [400, { error: 'invalid_client' }]);
     accessToken = pair.access_token;
   });
 
-  it('answers unknown methods with ERROR_METHOD_NOT_FOUND (404) and bad tokens with NO_AUTH_FOUND / expired_token (401)', async () => {
+  it('answers unknown methods with ERROR_METHOD_NOT_FOUND (404), unknown tokens invalid_token, none NO_AUTH_FOUND, expired expired_token (401)', async () => {
     assert.deepEqual(await rest('no.such.method', { auth: accessToken }), { status: 404, body: { error: 'ERROR_METHOD_NOT_FOUND', error_description: 'Method not found!' } });
-    assert.equal((await rest('app.info', { auth: 'forged' })).body.error, 'NO_AUTH_FOUND');
-    assert.equal((await rest('app.info', {})).status, 401);
+    assert.deepEqual(await rest('app.info', { auth: 'forged' }), { status: 401, body: { error: 'invalid_token', error_description: 'Unable to get application by token' } });
+    assert.deepEqual(await rest('app.info', {}), { status: 401, body: { error: 'NO_AUTH_FOUND', error_description: 'Wrong authorization data' } });
     assert.equal((await rest('app.info', { auth: accessToken })).status, 200);
     const expiring = newToken(memberId);
     emulator.expireTokens(memberId);
