@@ -35,7 +35,7 @@ describe('installation lifecycle driven by the emulator', () => {
     const { deliveries, portal } = await stack.emulator.update(stack.memberId, { legacy: true });
     assert.deepEqual(deliveries.map((d) => d.status), [200]);
     await eventually(() => portal.bindings.length === 3);
-    assert.equal((await stack.app.installations.get(stack.memberId))?.version, 2);
+    assert.equal((await stack.app.installations.get(stack.memberId))?.version, '2');
     assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
     // Events signed with the new application_token are accepted.
     const parked = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'x' } });
