@@ -8,6 +8,18 @@ import { tokenExpiry } from '../rest/oauth.js';
 import { saveProvedInstallation } from './installations.js';
 import type { Proof } from './proof-of-origin.js';
 
+/** Clocks differ by a little; a `ts` further ahead than this is not believed for ordering decisions. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * When a decision was taken, for ordering: its `ts`, unless that lies beyond the clock skew in the future (a bad
+ * clock or a forged year 2223), when the time it arrived counts instead, so it cannot outrank later real decisions.
+ */
+function decisionTime(tsMs: number, now: Date): Date {
+  // Whole seconds, as `ts` is: a real decision stamped in the same second then still replaces it.
+  return tsMs > now.getTime() + CLOCK_SKEW_MS ? new Date(Math.floor(now.getTime() / 1000) * 1000) : new Date(tsMs);
+}
+
 export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Date): Promise<void> {
   // A repeat of bytes already applied: built-in state changes happen once.
   if (proof.by === 'repeat') return;
@@ -58,7 +70,7 @@ export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Da
         ...key,
         granted,
         languageId: data.LANGUAGE_ID,
-        decidedAt: new Date(Number(ts) * 1000).toISOString(),
+        decidedAt: decisionTime(Number(ts) * 1000, now).toISOString(),
         receivedAt: at,
       });
       await decideParkedCalls(db, key, granted, at);

@@ -5,12 +5,6 @@ import { scrubSecrets, secretValuesIn } from './secrets.js';
 import type { Payload } from './decode.js';
 import { eventSchemaFor, rawSchemaFor, type AnyRawEvent, type B24Event } from './events.js';
 
-/**
- * How far ahead of this server's clock an event's `ts` may be. Bitrix24 stamps an event when it queues it, so a real
- * `ts` is in the past; a later one would sort after every real decision in the permission ledger, so it is refused.
- */
-export const MAX_CLOCK_SKEW_SECONDS = 300;
-
 function issuesOf(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)',
@@ -23,16 +17,17 @@ function withUpperCaseName(payload: Payload): Payload {
   return typeof payload.event === 'string' ? { ...payload, event: payload.event.toUpperCase() } : payload;
 }
 
-export function parseRawEvent(payload: Payload, now = Date.now()): AnyRawEvent {
+/**
+ * A `ts` ahead of this server's clock is accepted (refusing it would lose a real event from a portal whose clock is
+ * off: Bitrix24 never resends); the permission ledger orders such a decision by its arrival instead (apply-event.ts).
+ */
+export function parseRawEvent(payload: Payload): AnyRawEvent {
   const named = withUpperCaseName(payload);
   if (typeof named.event !== 'string' || named.event === '') {
     throw new InvalidEventError([{ path: 'event', message: 'required' }]);
   }
   const result = rawSchemaFor(named.event).safeParse(named);
   if (!result.success) throw new InvalidEventError(issuesOf(result.error));
-  if (Number(result.data.ts) > now / 1000 + MAX_CLOCK_SKEW_SECONDS) {
-    throw new InvalidEventError([{ path: 'ts', message: `more than ${MAX_CLOCK_SKEW_SECONDS} seconds ahead of this server's clock` }]);
-  }
   return result.data;
 }
 

@@ -205,3 +205,16 @@ describe('the ledger for any token', () => {
     assert.equal((await t.app.permissions())[0]?.state, 'expired');
   });
 });
+
+describe('a decision dated in the future', () => {
+  it('does not pin the ledger: a ts in the year 2223 counts as its arrival time, so a later real decision wins', async () => {
+    app();
+    await register();
+    const farFuture = bodies.methodConfirmGranted.replace('ts=1478790852', 'ts=7955000000');
+    assert.equal((await t.post(farFuture)).status, 200);
+    assert.ok((await t.app.permissions())[0]!.decidedAt! <= new Date().toISOString());
+    const deniedNow = bodies.decidedNow(bodies.methodConfirmDeniedLater);
+    assert.equal((await t.post(deniedNow)).status, 200);
+    assert.equal((await t.app.permissions())[0]?.state, 'denied');
+  });
+});
