@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import type { B24Event } from '../protocol/index.js';
-import { bindEvents, type BindResult } from '../core/binding.js';
+import { bindEvents, rebindAfterInstall, type BindResult } from '../core/binding.js';
 import { defaultInboxSettings, InboxWorker, type EventHandler, type InboxWorkerSettings } from '../core/inbox-worker.js';
 import { createLogger, type Logger, type LoggerSettings } from '../core/logger.js';
 import { defaultParkedCallSettings, ParkedCallWorker, type ParkedCallSettings, type ResumeHandler } from '../core/parked-call-worker.js';
@@ -14,7 +14,6 @@ import { RestClient, type RestSettings } from '../rest/client.js';
 import { parseOAuthServers } from '../rest/oauth.js';
 import { OriginProver, type VerificationLimits, defaultVerificationLimits } from '../core/proof-of-origin.js';
 import type { InboxQuery } from '../store/inbox.js';
-import { getInstallation } from '../store/installations.js';
 import { requeueInboxEvent } from '../store/inbox.js';
 import type { Store } from '../store/schema.js';
 import { sqliteStore } from '../store/sqlite.js';
@@ -25,7 +24,7 @@ import { nodeAdapter } from '../http/node.js';
 import { fastifyPlugin, type FastifyPluginOptions } from '../http/fastify.js';
 import { createMetrics } from './metrics.js';
 import { refusalLog } from './refusal-log.js';
-import { queries, type CallsApi, type InstallationsApi } from './queries.js';
+import { stateApi, type CallsApi, type InstallationsApi } from './state-api.js';
 
 export const DEFAULT_DATABASE = './data/b24-events.sqlite';
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -116,13 +115,8 @@ export function createApp(options: AppOptions = {}): B24App {
     if (!publicUrl) throw new Error('PUBLIC_URL (or the publicUrl option) is not set, so there is no address to bind events to.');
     return bindEvents(rest, memberId, publicUrl, handlers.keys());
   };
-  // Bitrix24 forgets an app's bindings when it is installed or updated: bind again, after the answer, from the inbox.
-  const bindAfterLifecycle: EventHandler = async (event, ctx) => {
-    const installation = await getInstallation(store.db, event.auth.memberId);
-    if (!publicUrl || installation?.status !== 'active') return;
-    ctx.log.info({ bindings: await bind(event.auth.memberId) }, 'events bound');
-  };
-  const builtIn: Record<string, EventHandler[]> = { ONAPPINSTALL: [bindAfterLifecycle], ONAPPUPDATE: [bindAfterLifecycle] };
+  const rebind = rebindAfterInstall(store, publicUrl ? bind : undefined);
+  const builtIn: Record<string, EventHandler[]> = { ONAPPINSTALL: [rebind], ONAPPUPDATE: [rebind] };
 
   const inboxWorker = new InboxWorker(
     store,
@@ -193,7 +187,7 @@ export function createApp(options: AppOptions = {}): B24App {
     },
     installPage,
   );
-  const read = queries(store, ready);
+  const read = stateApi(store, ready);
 
   const app: B24App = {
     on(name, handler) {

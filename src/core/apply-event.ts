@@ -1,5 +1,5 @@
 /** The built-in state change an event makes, run in the same transaction as its inbox row. */
-import { sha256Hex, type AnyRawEvent, type RawEvent } from '../protocol/index.js';
+import { tokenHash, type AnyRawEvent, type RawEvent } from '../protocol/index.js';
 import { updateInstallation } from '../store/installations.js';
 import { decideParkedCalls } from '../store/parked-calls.js';
 import { recordDecision } from '../store/permissions.js';
@@ -64,7 +64,7 @@ export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Da
       return;
     case 'ONAPPMETHODCONFIRM': {
       const { data, ts } = raw as RawEvent<'ONAPPMETHODCONFIRM'>;
-      const key = { memberId, tokenHash: sha256Hex(data.TOKEN), method: data.METHOD.toLowerCase() };
+      const key = { memberId, tokenHash: tokenHash(data.TOKEN), method: data.METHOD.toLowerCase() };
       const granted = data.CONFIRMED === '1';
       await recordDecision(db, {
         ...key,

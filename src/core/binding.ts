@@ -5,6 +5,9 @@
  */
 import { isAlreadyBound } from '../rest/errors.js';
 import type { RestClient } from '../rest/client.js';
+import { getInstallation } from '../store/installations.js';
+import type { Store } from '../store/schema.js';
+import type { EventHandler } from './inbox-worker.js';
 
 export const ALWAYS_BOUND = ['ONAPPMETHODCONFIRM', 'ONAPPUPDATE', 'ONAPPUNINSTALL'] as const;
 
@@ -32,4 +35,17 @@ export async function bindEvents(rest: RestClient, memberId: string, publicUrl: 
     }
   }
   return results;
+}
+
+/**
+ * The built-in handler of ONAPPINSTALL (an install or an update, docs/protocol.md#72-updates-arrive-as-onappinstall)
+ * and ONAPPUPDATE: binds the app's events again, from the inbox after the answer, while the installation is active.
+ */
+export function rebindAfterInstall(store: Store, bind: ((memberId: string) => Promise<BindResult[]>) | undefined): EventHandler {
+  return async (event, ctx) => {
+    if (!bind) return;
+    const installation = await getInstallation(store.db, event.auth.memberId);
+    if (installation?.status !== 'active') return;
+    ctx.log.info({ bindings: await bind(event.auth.memberId) }, 'events bound');
+  };
 }

@@ -12,6 +12,7 @@ import {
   PayloadTooLargeError,
   scrubPayload,
   sha256Hex,
+  tokenHash,
   UnsupportedMediaTypeError,
   type AnyRawEvent,
   type Payload,
@@ -88,7 +89,7 @@ export class Receiver {
     try {
       const decoded = read();
       raw = decoded.raw;
-      const receipt = await this.store(decoded.raw, decoded.hash);
+      const receipt = await this.commit(decoded.raw, decoded.hash);
       this.options.observe?.({ ok: true, receipt });
       if (!receipt.duplicate) this.options.onStored?.(receipt);
       return receipt;
@@ -114,7 +115,8 @@ export class Receiver {
     return decodeBody(kind, text);
   }
 
-  private async store(raw: AnyRawEvent, hash: string): Promise<Receipt> {
+  /** Proves the event and stores it with its state change in one transaction (or joins an identical unstarted one). */
+  private async commit(raw: AnyRawEvent, hash: string): Promise<Receipt> {
     const { store, prover } = this.options;
     const receipt = (inboxId: number, duplicate: boolean): Receipt => ({ inboxId, event: raw.event, memberId: raw.auth.member_id, duplicate });
     // The same bytes as an event whose handlers have not started: it joins that one. The hash covers the
@@ -132,7 +134,7 @@ export class Receiver {
         ts: new Date(Number(raw.ts) * 1000).toISOString(),
         received_at: at,
         payload: JSON.stringify(scrubPayload(raw)),
-        application_token_hash: sha256Hex(raw.auth.application_token),
+        application_token_hash: tokenHash(raw.auth.application_token),
         status: 'pending',
         attempts: 0,
         next_attempt_at: at,

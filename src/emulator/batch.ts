@@ -3,10 +3,9 @@
  * 50 run the first 50 and answer ERROR_BATCH_LENGTH_EXCEEDED for each of the others. Answers in `result`,
  * `result_error`, `result_total`, `result_next` and `result_time`, keyed like the commands.
  */
-import { decodeForm } from '../protocol/index.js';
+import { BATCH_LIMIT, decodeForm } from '../protocol/index.js';
 import { fail, ok, phpArray, timing, type RestAnswer } from './answers.js';
 
-export const BATCH_LIMIT = 50;
 
 /** Runs one command of the batch: its method and its parameters. */
 export type RunCommand = (method: string, params: Record<string, unknown>) => RestAnswer;

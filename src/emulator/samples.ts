@@ -1,6 +1,6 @@
 /** Realistic events with sample values, for `b24-events send`: every field Bitrix24 sends, overridable by path. */
 import { randomBytes } from 'node:crypto';
-import type { Encodable } from '../protocol/index.js';
+import { PROTOTYPE_KEYS, type Encodable } from '../protocol/index.js';
 
 export type Payload = { [key: string]: Encodable };
 
@@ -57,7 +57,6 @@ export function sampleEvent(name: string, options: SampleOptions = {}): Payload 
 }
 
 const TOP_LEVEL = new Set(['event_handler_id', 'data', 'ts', 'auth']);
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Applies `data.KEY=VALUE` style overrides (dots go deeper: `data.FIELDS.ID=5`). */
 export function applyOverride(payload: Payload, assignment: string): void {

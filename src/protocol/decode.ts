@@ -12,7 +12,8 @@ export type PayloadValue = string | PayloadValue[] | Payload;
 
 export type BodyKind = 'form' | 'json';
 
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys that could reach an object's prototype: refused wherever they appear. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_PARAMETERS = 2000;
 
 /** Which decoder a Content-Type header asks for, or undefined when we do not accept it. */

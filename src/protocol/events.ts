@@ -4,7 +4,7 @@
  * (tokens are not part of the view; ONAPPMETHODCONFIRM's TOKEN is only there as its sha256).
  */
 import { z } from 'zod';
-import { sha256Hex, TOKEN_HASH_PREFIX } from './secrets.js';
+import { tokenHash, TOKEN_HASH_PREFIX } from './secrets.js';
 
 const expected = (what: string) => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : `expected ${what}`),
@@ -87,8 +87,6 @@ const languageId = z.string().optional();
 
 /** Stored ONAPPMETHODCONFIRM payloads carry `sha256:<hex>` in place of TOKEN; see `scrubSecrets`. */
 export { TOKEN_HASH_PREFIX };
-export const tokenHashOf = (token: string): string =>
-  token.startsWith(TOKEN_HASH_PREFIX) ? token.slice(TOKEN_HASH_PREFIX.length) : sha256Hex(token);
 
 const rawMethodConfirm = envelope(
   z.literal('ONAPPMETHODCONFIRM'),
@@ -149,7 +147,7 @@ export const eventSchemas = {
     ...normaliseEnvelope(raw),
     event: raw.event,
     data: {
-      tokenHash: tokenHashOf(raw.data.TOKEN),
+      tokenHash: tokenHash(raw.data.TOKEN),
       method: raw.data.METHOD.toLowerCase(),
       confirmed: raw.data.CONFIRMED === '1',
       languageId: raw.data.LANGUAGE_ID,

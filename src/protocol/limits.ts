@@ -6,6 +6,9 @@
  */
 import { MalformedBodyError } from './errors.js';
 
+/** Commands one `batch` request may carry (docs/protocol.md section 6.3). */
+export const BATCH_LIMIT = 50;
+
 /** Containers inside one another, the body itself counted: `{"data":{"FIELDS":{}}}` nests 3 deep. */
 export const MAX_NESTING = 16;
 const SHOWN_KEY_CHARS = 64;

@@ -42,6 +42,15 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/**
+ * How a token is kept where it must be found again but never used (the permission ledger's key, the inbox's record
+ * of an event's application_token, a parked call's token): its sha256, in hex. Stored payloads carry
+ * `sha256:<hex>` in place of a TOKEN, which this reads back as the hash it already is.
+ */
+export function tokenHash(token: string): string {
+  return token.startsWith(TOKEN_HASH_PREFIX) ? token.slice(TOKEN_HASH_PREFIX.length) : sha256Hex(token);
+}
+
 /** How a person tells tokens apart without seeing them: the first 12 hex characters of the sha256. */
 export function fingerprint(secret: string): string {
   return sha256Hex(secret).slice(0, 12);

@@ -1,7 +1,7 @@
 /** Checks a decoded payload against the event catalogue and reports every bad field at once. */
 import type { z } from 'zod';
 import { InvalidEventError, type FieldIssue } from './errors.js';
-import { scrubSecrets, secretValuesIn } from './secrets.js';
+import { scrubSecrets } from './secrets.js';
 import type { Payload } from './decode.js';
 import { eventSchemaFor, rawSchemaFor, type AnyRawEvent, type B24Event } from './events.js';
 
@@ -40,9 +40,4 @@ export function normaliseEvent(payload: unknown): B24Event<string> {
 /** The payload as the inbox keeps it, whatever the event: see `scrubSecrets`. */
 export function scrubPayload(raw: AnyRawEvent): Payload {
   return scrubSecrets(raw) as Payload;
-}
-
-/** The secret values one raw event carries, to be cut out of any error text that mentions them. */
-export function secretsOf(raw: AnyRawEvent): string[] {
-  return secretValuesIn(raw);
 }

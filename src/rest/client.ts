@@ -3,7 +3,7 @@
  * says `expired_token`), each portal's leaky bucket, and bounded retries when the portal says it is busy.
  * It knows nothing of storage: a TokenSource gives and refreshes tokens.
  */
-import { BITRIX24_RATE_LIMIT, httpBuildQuery, LeakyBucket, sha256Hex, type RateLimit } from '../protocol/index.js';
+import { BATCH_LIMIT, BITRIX24_RATE_LIMIT, httpBuildQuery, LeakyBucket, tokenHash, type RateLimit } from '../protocol/index.js';
 import { ExpiredToken, isTransient, MethodConfirmDenied, MethodConfirmWaiting, QueryLimitExceeded } from './errors.js';
 import { sendRest, type Params, type RestSuccess } from './transport.js';
 
@@ -57,9 +57,8 @@ export interface BatchAnswer {
   access: PortalAccess;
 }
 
-export const accessTokenHash = (access: PortalAccess): string => sha256Hex(access.accessToken);
+export const accessTokenHash = (access: PortalAccess): string => tokenHash(access.accessToken);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-export const BATCH_LIMIT = 50;
 
 export class RestClient {
   private readonly buckets = new Map<string, LeakyBucket>();

@@ -63,9 +63,9 @@ for (const engine of await engines()) {
       assert.deepEqual(lifetime.details?.map((d) => d.path), ['auth.expires_in']);
     });
 
-    it('a decision with ts in year 2223 is refused, so it cannot pin the permission ledger against later real decisions', async () => {
-      const answer = await refused(withTs(bodies.methodConfirmGranted, '7958074852'));
-      assert.deepEqual(answer.details?.map((d) => d.path), ['ts']);
+    it('a decision with ts in year 2223 cannot pin the permission ledger against later real decisions', async () => {
+      // Accepted (a portal with a wrong clock must not lose events), but ordered by its arrival.
+      assert.equal((await t.post(withTs(bodies.methodConfirmGranted, '7958074852'))).status, 200);
       const now = Math.floor(Date.now() / 1000);
       const real = withTs(bodies.methodConfirmGranted, String(now)).replace('CONFIRMED%5D=1', 'CONFIRMED%5D=0');
       assert.equal((await t.post(real)).status, 200);

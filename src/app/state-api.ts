@@ -1,5 +1,5 @@
-/** The read side of the app: installations, the permission ledger, the inbox and parked calls, as views. */
-import { sha256Hex } from '../protocol/index.js';
+/** The app's faces on its state, for the API, the CLI and pages: installations (list, get, and add by hand), the permission ledger, parked calls and the inbox. */
+import { tokenHash } from '../protocol/index.js';
 import { registerInstallation, type ManualInstallation } from '../core/installations.js';
 import { inboxEntryView, installationView, parkedCallView, permissionView, type InboxEntry, type InstallationView, type ParkedCall, type Permission } from '../core/views.js';
 import { listInboxEvents, type InboxQuery } from '../store/inbox.js';
@@ -19,7 +19,7 @@ export interface CallsApi {
   get(id: number): Promise<ParkedCall | undefined>;
 }
 
-export function queries(store: Store, ready: () => Promise<void>) {
+export function stateApi(store: Store, ready: () => Promise<void>) {
   const db = () => ready().then(() => store.db);
   const installations: InstallationsApi = {
     list: async () => (await listInstallations(await db())).map(installationView),
@@ -37,7 +37,7 @@ export function queries(store: Store, ready: () => Promise<void>) {
   async function permissions(memberId?: string): Promise<Permission[]> {
     const rows = await listPermissions(await db(), memberId);
     const current = new Map<string, string>();
-    for (const i of await listInstallations(store.db)) if (i.access_token) current.set(i.member_id, sha256Hex(i.access_token));
+    for (const i of await listInstallations(store.db)) if (i.access_token) current.set(i.member_id, tokenHash(i.access_token));
     return rows.map((row) => permissionView(row, current.get(row.member_id)));
   }
 
