@@ -4,8 +4,8 @@
  * JSON bodies are brought to the same shape (numbers and booleans become strings, nulls are dropped).
  */
 import qs from 'qs';
-import { ForbiddenKeyError, MalformedBodyError } from './errors.js';
-import { checkDecodedBody, checkJsonNesting, MAX_NESTING, NestingTooDeepError, shownKey } from './limits.js';
+import { ForbiddenKeyError, MalformedBodyError, shownKey } from './errors.js';
+import { checkDecodedBody, checkJsonNesting, MAX_NESTING, NestingTooDeepError } from './limits.js';
 
 export type Payload = { [key: string]: PayloadValue };
 export type PayloadValue = string | PayloadValue[] | Payload;

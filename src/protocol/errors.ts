@@ -23,9 +23,12 @@ export class B24EventsError extends Error {
   }
 }
 
-/** Request text an error may repeat (a key, a method, a media type): bounded, escaped, quoted. */
-function shown(text: string): string {
-  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+/**
+ * A key (or path of keys) as an error may show it: only when it looks like a key. A body sent with the wrong content
+ * type makes keys of whole JSON texts, secrets included, so anything else is described, not quoted.
+ */
+export function shownKey(key: string): string {
+  return /^[\w.\-[\] ]{1,64}$/.test(key) ? key : `(a key of ${key.length} characters, not shown)`;
 }
 
 export class MethodNotAllowedError extends B24EventsError {
@@ -61,7 +64,7 @@ export class MalformedBodyError extends B24EventsError {
 
 export class ForbiddenKeyError extends B24EventsError {
   constructor(key: string) {
-    super('forbidden_key', `The key ${shown(key)} names an object prototype property and is refused.`, 400);
+    super('forbidden_key', `The key ${shownKey(key)} names an object prototype property and is refused.`, 400);
   }
 }
 

@@ -4,20 +4,13 @@
  * PostgreSQL cannot store in text) and lone UTF-16 surrogates (which no database stores faithfully). Errors name the
  * key at fault and never quote a value: the value may be a secret.
  */
-import { MalformedBodyError } from './errors.js';
+import { MalformedBodyError, shownKey } from './errors.js';
 
 /** Commands one `batch` request may carry (docs/protocol.md section 6.3). */
 export const BATCH_LIMIT = 50;
 
 /** Containers inside one another, the body itself counted: `{"data":{"FIELDS":{}}}` nests 3 deep. */
 export const MAX_NESTING = 16;
-const SHOWN_KEY_CHARS = 64;
-
-/** A key as an error may show it: bounded, control characters and quotes escaped. */
-export function shownKey(key: string): string {
-  const short = key.length > SHOWN_KEY_CHARS ? `${key.slice(0, SHOWN_KEY_CHARS)}…` : key;
-  return JSON.stringify(short).slice(1, -1);
-}
 
 export class NestingTooDeepError extends MalformedBodyError {
   constructor(where: string) {
@@ -61,7 +54,7 @@ export function checkDecodedBody(body: object): void {
     const { value, path, depth } = stack.pop()!;
     for (const [key, inner] of Object.entries(value)) {
       const at = path === '' ? key : `${path}.${key}`;
-      checkText(key, () => `"${shownKey(at)}"`, 'key');
+      checkText(key, () => shownKey(at), 'key');
       if (typeof inner === 'string') checkText(inner, () => `of ${shownKey(at)}`, 'value');
       else if (inner !== null && typeof inner === 'object') {
         if (depth + 1 > MAX_NESTING) throw new NestingTooDeepError(`at ${shownKey(at)}`);

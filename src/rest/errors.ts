@@ -1,4 +1,5 @@
 /** The REST error taxonomy: one class per family worth its own handling (docs/protocol.md sections 5 and 6), RestError for the rest. */
+import { OAuthError } from './oauth.js';
 
 export class RestError extends Error {
   constructor(
@@ -54,9 +55,20 @@ export function restErrorFrom(code: string, description: string, status: number)
   return new Family(code, description, status);
 }
 
-/** Worth trying again after a pause: the portal's limits, or no answer at all. */
+/**
+ * OAuth answers that say the server is away for now (no answer, a timeout, an error page instead of JSON, OAuth 2's
+ * own "try later" codes); `invalid_grant` and `invalid_client` are final.
+ */
+const TRANSIENT_OAUTH = new Set(['oauth_unreachable', 'oauth_timeout', 'oauth_error', 'temporarily_unavailable', 'server_error']);
+
+/** Worth trying again after a pause: the portal's limits, no answer at all, or an OAuth server that is away. */
 export const isTransient = (error: unknown): boolean =>
-  error instanceof QueryLimitExceeded || error instanceof OperationTimeLimit || error instanceof Overloaded || error instanceof RestUnreachable || (error instanceof RestError && error.status >= 500);
+  error instanceof QueryLimitExceeded ||
+  error instanceof OperationTimeLimit ||
+  error instanceof Overloaded ||
+  error instanceof RestUnreachable ||
+  (error instanceof RestError && error.status >= 500) ||
+  (error instanceof OAuthError && TRANSIENT_OAUTH.has(error.code));
 
 /** event.bind's answer when the handler is bound already (ERROR_CORE "Handler already binded"). */
 export const isAlreadyBound = (error: unknown): boolean => error instanceof RestError && /already bind/i.test(error.description);

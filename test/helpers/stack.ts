@@ -3,7 +3,7 @@
  * the way Bitrix24 does it (ONAPPINSTALL to the install URL, verified with the emulator's OAuth server, then
  * event.bind from the app). Tests may swap the app that serves (two workers, a restart).
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp, type AppOptions, type B24App } from '../../src/index.js';
@@ -17,6 +17,8 @@ import { eventually, tempDir } from './app.js';
 export interface Stack {
   emulator: Emulator;
   emulatorUrl: string;
+  /** The emulator's HTTP server, for tests that put faults in front of it (test/helpers/faults.ts). */
+  emulatorServer: Server;
   appUrl: string;
   dbPath: string;
   app: B24App;
@@ -78,6 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     emulator,
     emulatorUrl: running.url,
+    emulatorServer: running.server,
     appUrl,
     dbPath,
     app,
