@@ -23,6 +23,9 @@ export function postgresStore(connectionString: string, options: { max?: number 
   });
   // An idle connection can be cut by the server (restart, failover); the pool replaces it, so this is no crash.
   pool.on('error', () => {});
+  // A connection cut while it runs a query emits 'error' on its client as well as failing the query; with no listener
+  // that event would crash the process. The query's own rejection is what callers handle.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let migrated: Promise<void> | undefined;
   let listener: pg.Client | undefined;
