@@ -7,7 +7,7 @@ import { defaultInboxSettings, InboxWorker, type EventHandler, type InboxWorkerS
 import { createLogger, type Logger, type LoggerSettings } from '../core/logger.js';
 import { defaultParkedCallSettings, ParkedCallWorker, type ParkedCallSettings, type ResumeHandler } from '../core/parked-call-worker.js';
 import { portalClient, type PortalClient } from '../core/portal-client.js';
-import { Receiver, type IncomingBody, type Receipt, type ReceiveOutcome } from '../core/receiver.js';
+import { Receiver, type IncomingBody, type Receipt } from '../core/receiver.js';
 import { InstallationTokens } from '../core/tokens.js';
 import type { InboxEntry, Permission } from '../core/views.js';
 import { RestClient, type RestSettings } from '../rest/client.js';
@@ -23,7 +23,7 @@ import { fetchAdapter } from '../http/fetch.js';
 import { nodeAdapter } from '../http/node.js';
 import { fastifyPlugin, type FastifyPluginOptions } from '../http/fastify.js';
 import { createMetrics } from './metrics.js';
-import { refusalLog } from './refusal-log.js';
+import { receiverLog } from './refusal-log.js';
 import { stateApi, type CallsApi, type InstallationsApi } from './state-api.js';
 
 export const DEFAULT_DATABASE = './data/b24-events.sqlite';
@@ -150,16 +150,7 @@ export function createApp(options: AppOptions = {}): B24App {
         throw error;
       }));
 
-  const logRefusal = refusalLog(log);
-  const observe = (outcome: ReceiveOutcome) => {
-    metrics.countReceived(outcome);
-    if (outcome.ok) {
-      const { inboxId, event, memberId, duplicate } = outcome.receipt;
-      log.info({ inboxId, event, memberId, duplicate }, 'event stored');
-    } else {
-      logRefusal({ event: outcome.event, memberId: outcome.memberId, error: outcome.error.code, reason: outcome.error.message });
-    }
-  };
+  const { observe, failed } = receiverLog(log, metrics);
   const receiver = new Receiver({
     store,
     maxBodyBytes,
@@ -178,15 +169,7 @@ export function createApp(options: AppOptions = {}): B24App {
       return receiver.receiveInstallerFrame(incoming, query);
     },
   };
-  const handle = createHandle(
-    receivers,
-    (error, status) => {
-      metrics.countFailure(status);
-      if (status === 503) log.warn({ err: error }, 'event not stored: the database is unavailable (answered 503)');
-      else log.error({ err: error }, 'event could not be stored');
-    },
-    installPage,
-  );
+  const handle = createHandle(receivers, failed, installPage);
   const read = stateApi(store, ready);
 
   const app: B24App = {
