@@ -3,10 +3,10 @@
  * A `Task` knows its table: how to claim due jobs and how to write back how one ended. The runner does the rest,
  * the same way for every task:
  *
- * - claim as many jobs as the task has free slots, under a lease (`leaseMs`) held by this runner's `owner`;
+ * - claim as many jobs as the task has free slots, under a lease (`leaseMs`) named for this runner and this claim;
  * - run each with an abort signal, aborted at the task's `timeoutMs` (the run then counts as failed) and at close;
  * - write back only while holding the lease: `complete` and `fail` update `where id = ? and lease_owner = owner` and
- *   answer whether a row matched, so a worker whose lease ran out and was taken over changes nothing;
+ *   answer whether a row matched, so a run whose lease ran out and was taken over changes nothing;
  * - on failure, hand the task a `Failure`: the error redacted, and a retry time by full-jitter backoff until
  *   `retry.maxAttempts` attempts have started; after the last, the task ends the job `failed`, visible;
  * - close: stop claiming, give running jobs `graceMs`, then abort their signals and wait for their write-backs.
@@ -68,7 +68,7 @@ interface Loop {
 }
 
 export class Runner {
-  /** Names this process as the lease holder of what it claims. */
+  /** Names this runner in the leases it takes (each claim adds a number of its own). */
   readonly owner = randomUUID();
   private readonly loops: Loop[] = [];
   private readonly closing = new AbortController();
@@ -113,6 +113,7 @@ export class Runner {
 
 class TaskLoop<J, R> implements Loop {
   private running = 0;
+  private claims = 0;
   private readonly idle = new Set<() => void>();
   private readonly poller: Poller;
 
@@ -140,12 +141,15 @@ class TaskLoop<J, R> implements Loop {
 
   private async claimWhileRoom(): Promise<void> {
     while (this.poller.active && this.running < this.task.concurrency) {
-      const jobs = await this.task.claim(leaseFor(this.owner, this.task.leaseMs), this.task.concurrency - this.running);
+      // Each claim holds its jobs under a name of its own: if this runner takes back a job whose lease ran out under
+      // an earlier run of its own, that earlier run's write-back must match nothing, as another worker's would.
+      const lease = leaseFor(`${this.owner}/${++this.claims}`, this.task.leaseMs);
+      const jobs = await this.task.claim(lease, this.task.concurrency - this.running);
       if (jobs.length === 0) return;
       // Claimed jobs are ours until the lease runs out: we run them even if the runner is closing meanwhile.
       for (const job of jobs) {
         this.running++;
-        void this.perform(job).finally(() => {
+        void this.perform(job, lease.owner).finally(() => {
           if (--this.running === 0) {
             for (const resolve of this.idle) resolve();
             this.idle.clear();
@@ -156,7 +160,7 @@ class TaskLoop<J, R> implements Loop {
     }
   }
 
-  private async perform(job: J): Promise<void> {
+  private async perform(job: J, owner: string): Promise<void> {
     const about = this.task.describe(job);
     const log = this.log.child(about);
     let outcome: { ok: true; result: R } | { ok: false; error: unknown };
@@ -167,12 +171,12 @@ class TaskLoop<J, R> implements Loop {
     }
     try {
       if (outcome.ok) {
-        if (!(await this.task.complete(job, this.owner, outcome.result))) log.warn('the lease was lost before the result was written; another worker has the job');
+        if (!(await this.task.complete(job, owner, outcome.result))) log.warn('the lease was lost before the result was written; another worker has the job');
         return;
       }
       const retryable = this.task.retryable?.(outcome.error) ?? true;
       const failure = await failureOf(this.store, this.task.retry, about.memberId, outcome.error, retryable);
-      const written = await this.task.fail(job, this.owner, failure);
+      const written = await this.task.fail(job, owner, failure);
       if (written === 'lost') log.warn({ error: failure.error }, 'the job failed after its lease was lost; another worker has it');
       else log.warn({ error: failure.error, willRetry: written === 'retry' }, written === 'retry' ? 'the job failed; it will run again' : 'the job failed its last attempt and is left failed');
     } catch (error) {
