@@ -6,11 +6,51 @@
 import type { Insertable, Kysely, SelectQueryBuilder, Updateable } from 'kysely';
 import { claimable, type Lease } from './lease.js';
 import { recordRefusal, recordWaiting, type PermissionKey } from './permissions.js';
-import type { Database, Db, ParkedCallRow, ParkedCallsTable, ParkedCallState, Store } from './schema.js';
+import type { Database, Db, ParkedCallRow, ParkedCallsTable, ParkedCallState, PermissionRow, Store } from './schema.js';
 
 export async function insertParkedCall(db: Db, row: Insertable<ParkedCallsTable>): Promise<number> {
   const { id } = await db.insertInto('parked_calls').values(row).returning('id').executeTakeFirstOrThrow();
   return Number(id);
+}
+
+/** What the portal answered METHOD_CONFIRM_WAITING to, and what to park (with `continuation`, the call is parked). */
+export interface WaitingCall {
+  key: PermissionKey;
+  tokenExpiresAt: string | null;
+  /** When the call was sent: a decision recorded after it applies to it. */
+  startedAt: string;
+  at: string;
+  park?: { continuation: string; params: string } | undefined;
+}
+
+/**
+ * Records the wait in the ledger and parks the call, in one transaction, before `call()` answers. The call starts
+ * `ready` (or `denied`) when a decision for its token arrived while it was on its way; other instances are then
+ * told there is work once this commits.
+ */
+export function recordWaitingCall(store: Store, w: WaitingCall): Promise<{ permission: PermissionRow; parkedCallId?: number }> {
+  return store.db.transaction().execute(async (trx) => {
+    const permission = await recordWaiting(trx, { ...w.key, requestedAt: w.at, tokenExpiresAt: w.tokenExpiresAt, callStartedAt: w.startedAt });
+    if (!w.park) return { permission };
+    const state = permission.state === 'granted' ? 'ready' : permission.state === 'denied' ? 'denied' : 'waiting';
+    const parkedCallId = await insertParkedCall(trx, {
+      member_id: w.key.memberId,
+      method: w.key.method,
+      params: w.park.params,
+      token_hash: w.key.tokenHash,
+      continuation: w.park.continuation,
+      state,
+      created_at: w.at,
+      updated_at: w.at,
+      finished_at: state === 'denied' ? w.at : null,
+      next_attempt_at: w.at,
+      attempts: 0,
+      continuation_status: 'pending',
+      continuation_attempts: 0,
+    });
+    if (state !== 'waiting') await store.announceWork(trx);
+    return { permission, parkedCallId };
+  });
 }
 
 /** ONAPPMETHODCONFIRM for (portal, token, method): the calls waiting under it become ready, or end denied. */

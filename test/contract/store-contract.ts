@@ -73,6 +73,20 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
       await again.close();
     });
 
+    it('has the same tables and columns on every engine', async () => {
+      const tables = await store.db.introspection.getTables();
+      const columns = Object.fromEntries(tables.map((t) => [t.name, t.columns.map((c) => c.name).sort()]));
+      assert.deepEqual(columns.inbox, [
+        'application_token_hash', 'attempts', 'body_hash', 'event', 'finished_at', 'id', 'last_error', 'lease_owner', 'locked_until',
+        'member_id', 'next_attempt_at', 'payload', 'received_at', 'status', 'ts',
+      ]);
+      assert.deepEqual(columns.parked_calls, [
+        'attempts', 'continuation', 'continuation_attempts', 'continuation_error', 'continuation_status', 'created_at', 'error', 'finished_at',
+        'id', 'lease_owner', 'locked_until', 'member_id', 'method', 'next_attempt_at', 'params', 'result', 'state', 'token_hash', 'updated_at',
+      ]);
+      assert.deepEqual(Object.keys(columns).sort(), ['b24_events_migrations', 'b24_events_migrations_lock', 'inbox', 'installations', 'parked_calls', 'permissions']);
+    });
+
     it('saves, reads and updates installations', async () => {
       const row = {
         member_id: 'm',
