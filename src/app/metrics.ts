@@ -2,7 +2,7 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { isKnownEvent } from '../protocol/index.js';
 import type { ReceiveOutcome } from '../core/receiver.js';
-import type { HandlerOutcome } from '../core/inbox-worker.js';
+import type { HandlerOutcome } from '../core/inbox-task.js';
 
 /** Event names come from requests; only the catalogue's names become label values. */
 const eventLabel = (name: string | undefined) => (name && isKnownEvent(name) ? name : 'other');
