@@ -42,10 +42,15 @@ export function sqliteStore(path: string): Store {
   const open = async (): Promise<SQLite.Database> => {
     const { default: SQLiteDatabase } = await importDriver<typeof SQLite>('better-sqlite3', 'the SQLite store');
     const connection = new SQLiteDatabase(path, { timeout: BUSY_TIMEOUT_MS });
-    connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    connection.pragma('journal_mode = WAL');
-    connection.pragma('synchronous = FULL');
-    connection.pragma('foreign_keys = ON');
+    try {
+      connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      connection.pragma('journal_mode = WAL');
+      connection.pragma('synchronous = FULL');
+      connection.pragma('foreign_keys = ON');
+    } catch (error) {
+      connection.close(); // Kysely opens another on the next query
+      throw error;
+    }
     return connection;
   };
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(open) });
