@@ -1,8 +1,53 @@
-/** Runs the `b24-events` CLI as a separate process, as a user would. */
+/**
+ * Runs the `b24-events` CLI as a separate process, as a user would.
+ *
+ * Starting `node --import tsx src/cli/main.ts` costs well over a second of CPU per command (tsx compiles every
+ * source file again in each process), and the CLI tests run dozens of commands. So the first command of a test
+ * file bundles src/cli/main.ts with esbuild (the compiler tsx itself uses; dependencies stay external) into
+ * node_modules/.cache/b24-events-test/, named by the hash of its text so a changed source is never run stale,
+ * and every command runs that file with plain `node`: the same code, compiled the same way, started 3x faster.
+ * B24_TEST_CLI=tsx runs the sources through tsx instead.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const CACHE = fileURLToPath(new URL('../../node_modules/.cache/b24-events-test/', import.meta.url));
+
+let entry: Promise<string[]> | undefined;
+
+/** The node arguments that start the CLI: `[bundle]`, or `['--import', 'tsx', main.ts]` with B24_TEST_CLI=tsx. */
+export function cliArgs(): Promise<string[]> {
+  entry ??= bundle();
+  return entry;
+}
+
+async function bundle(): Promise<string[]> {
+  if (process.env.B24_TEST_CLI === 'tsx') return ['--import', 'tsx', MAIN];
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [MAIN],
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+  });
+  const text = result.outputFiles[0]!.text;
+  const file = join(CACHE, `main-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.mjs`);
+  if (!existsSync(file)) {
+    mkdirSync(CACHE, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, text);
+    renameSync(temporary, file); // test files build at once; each writes whole, the last rename wins
+  }
+  return [file];
+}
 
 export interface CliResult {
   code: number | null;
@@ -10,15 +55,15 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+export async function startCli(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  return spawn(process.execPath, [...(await cliArgs()), ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const child = startCli(args, env);
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const child = await startCli(args, env);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
@@ -35,7 +80,7 @@ export interface RunningProcess {
 
 /** Starts a long-running command and waits until its output matches `ready`; answers the match too. */
 export async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<RunningProcess & { match: RegExpExecArray }> {
-  const child = startCli(args, env);
+  const child = await startCli(args, env);
   let output = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0]} did not start:\n${output}`)), 30_000);
