@@ -1,12 +1,13 @@
 /** Several instances on one PostgreSQL database: the method-confirmation flow shared between them. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import pg from 'pg';
 import type { ResumeOutcome } from '../../src/index.js';
 import { postgresStore } from '../../src/store/postgres.js';
 import { eventually } from '../helpers/app.js';
 import { freshDatabase, postgresUnavailable, type FreshDatabase } from '../helpers/postgres.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { describeUnless } from '../helpers/skip.js';
 
 const unavailable = await postgresUnavailable();
 
@@ -24,7 +25,7 @@ function stackOnFreshDatabase() {
   return on;
 }
 
-describe('instances sharing a PostgreSQL database', { skip: unavailable ?? false }, () => {
+describeUnless('instances sharing a PostgreSQL database', unavailable ?? false, () => {
   const on = stackOnFreshDatabase();
 
   it('installs, parks, and resumes each call once across three instances', async () => {
@@ -63,7 +64,7 @@ describe('instances sharing a PostgreSQL database', { skip: unavailable ?? false
   });
 });
 
-describe('NOTIFY between instances', { skip: unavailable ?? false }, () => {
+describeUnless('NOTIFY between instances', unavailable ?? false, () => {
   const on = stackOnFreshDatabase();
   before(() => on.stack.app.close()); // from here on, only the instances below run
 
