@@ -85,10 +85,13 @@ describeUnless('NOTIFY between instances', unavailable ?? false, () => {
     // The listening connection is cut (a restart, a failover): the instance listens again.
     const admin = new pg.Client({ connectionString: on.database.url });
     await admin.connect();
-    const { rowCount } = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'b24-events listener'");
-    await admin.end();
+    // Only this file's database: other test files (and other test runs) share the server.
+    const listeners = "from pg_stat_activity where application_name = 'b24-events listener' and datname = $1";
+    const { rowCount } = await admin.query(`select pg_terminate_backend(pid) ${listeners}`, [on.database.name]);
     assert.equal(rowCount, 1);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Listening again: a new connection whose last statement was its LISTEN.
+    await eventually(async () => (await admin.query(`select 1 ${listeners} and state = 'idle' and query ilike 'listen%'`, [on.database.name])).rowCount === 1, 10_000);
+    await admin.end();
     on.stack.emulator.expireTokens(on.stack.memberId);
     await receiver.rest(on.stack.memberId).call('voximplant.user.get', {});
     await on.stack.emulator.decide(on.stack.emulator.waiting()[0]!.id, false);
