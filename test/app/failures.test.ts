@@ -9,6 +9,7 @@ import * as bodies from '../fixtures/bodies.js';
 import { createTestApp, eventually, type TestApp } from '../helpers/app.js';
 import { rowCounts } from '../helpers/engines.js';
 import { adminQuery, freshDatabase, postgresUnavailable } from '../helpers/postgres.js';
+import { describeUnless } from '../helpers/skip.js';
 
 const register = (t: TestApp) => t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
 const withTs = (ts: number) => bodies.methodConfirmGranted.replace('ts=1478790852', `ts=${ts}`);
@@ -74,7 +75,7 @@ describe('failures are counted and logged within bounds', () => {
 
 const unavailable = await postgresUnavailable();
 
-describe('PostgreSQL unreachable', { skip: unavailable ?? false }, () => {
+describeUnless('PostgreSQL unreachable', unavailable ?? false, () => {
   it('answers 503 store_unavailable (not 500), stores nothing half, and recovers by itself when the database is back', async () => {
     const database = await freshDatabase();
     const refuseConnections = async () => {

@@ -3,13 +3,14 @@
  * `storeContract` with a factory that opens a new handle on one fresh, shared database.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import type { Store } from '../../src/store/schema.js';
 import { claimDueEvents, finishInboxEvent, insertInboxEvent, requeueInboxEvent } from '../../src/store/inbox.js';
 import type { Lease } from '../../src/store/lease.js';
 import { getInstallation, listInstallations, saveInstallation, updateInstallation } from '../../src/store/installations.js';
 import { claimContinuations, claimReadyCalls, decideParkedCalls, insertParkedCall, settleParkedCall } from '../../src/store/parked-calls.js';
 import { getPermission, recordDecision, recordWaiting } from '../../src/store/permissions.js';
+import { describeUnless } from '../helpers/skip.js';
 
 export interface ContractTarget {
   /** A new handle on the adapter's test database (several may be open at once, like several instances). */
@@ -50,7 +51,7 @@ const parked = (i: number) => ({
 });
 
 export function storeContract(name: string, makeTarget: () => Promise<ContractTarget>, skip: string | false = false): void {
-  describe(`store contract: ${name}`, { skip }, () => {
+  describeUnless(`store contract: ${name}`, skip, () => {
     let target: ContractTarget;
     let store: Store;
     let other: Store;
