@@ -23,8 +23,19 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// dist/cli/main.js and src/cli/main.ts are both two folders below package.json.
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** This package's version, from the nearest package.json named b24-events above this file (dist/, src/ or a bundle). */
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const found = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (found.name === 'b24-events' && found.version) return found.version;
+    } catch {
+      // no package.json here: look further up
+    }
+    if (dir.pathname === '/') return '0.0.0';
+  }
+}
+const version = packageVersion();
 
 const program = new Command('b24-events')
   .description('Receive, verify and store Bitrix24 application events; resume calls that wait for confirmation.')

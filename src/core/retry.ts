@@ -2,7 +2,7 @@
  * How leased work fails and tries again, in one place: full-jitter exponential backoff, a bounded number of attempts,
  * errors as one redacted line, and runs bounded by a timeout and an abort signal.
  */
-import { redactText } from '../protocol/index.js';
+import { backoffDelay, redactText } from '../protocol/index.js';
 import { installationSecrets } from '../store/installations.js';
 import type { Store } from '../store/schema.js';
 
@@ -14,13 +14,7 @@ export interface RetryPolicy {
   maxMs: number;
 }
 
-/**
- * Full jitter: a random delay between 0 and base × 2^(attempt−1), capped. Jobs that failed together (a portal or
- * the network away) come back spread out instead of all at once.
- */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(baseMs * 2 ** Math.max(0, attempt - 1), maxMs));
-}
+export { backoffDelay };
 
 /** What a failed attempt leaves behind: its error, and when (if ever) the job runs again. */
 export interface Failure {
