@@ -39,7 +39,8 @@ describe('b24-events serve --app', () => {
        };`,
     );
     for (const [args, env] of [[['--app', module], {}], [[], { B24_APP: module }]] as const) {
-      const server = await startServer(['--db', db, ...args], { ...CONFIGURED, HOST: '127.0.0.1', ...env });
+      // A TypeScript module needs a TypeScript loader in the server's process, as `npm start` (tsx) gives it.
+      const server = await startServer(['--db', db, ...args], { ...CONFIGURED, HOST: '127.0.0.1', NODE_OPTIONS: '--import tsx', ...env });
       try {
         const answer = await fetch(`${server.url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body: bodies.methodConfirmGranted });
         assert.equal(answer.status, 200);
