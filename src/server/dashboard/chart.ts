@@ -19,7 +19,7 @@ export interface LineChart {
   hours: number;
   series: { event: string; color: string; points: string; total: number }[];
   yTicks: { y: number; label: number }[];
-  xTicks: { x: number; label: string }[];
+  xTicks: { x: number; label: string; anchor: 'start' | 'middle' | 'end' }[];
   baseline: number;
   left: number;
   right: number;
@@ -59,7 +59,7 @@ export function eventsChart(counts: readonly MinuteCount[], hours: number, now =
   const yTicks = [...new Set([0, Math.round(max / 2), max])].map((v) => ({ y: y(v), label: v }));
   const xTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const i = Math.round(f * (minutes - 1));
-    return { x: x(i), label: minuteKey(start + i * 60_000).slice(11) };
+    return { x: x(i), label: minuteKey(start + i * 60_000).slice(11), anchor: f === 0 ? ('start' as const) : f === 1 ? ('end' as const) : ('middle' as const) };
   });
   return { width: WIDTH, height: HEIGHT, hours, series, yTicks, xTicks, baseline: y(0), left: LEFT, right: WIDTH - 8 };
 }

@@ -20,7 +20,7 @@ export const overview = `<% layout('@layout') %>
 <svg id="events-chart" viewBox="0 0 <%= it.chart.width %> <%= it.chart.height %>" role="img" aria-labelledby="events-chart-title">
   <line x1="<%= it.chart.left %>" y1="<%= it.chart.baseline %>" x2="<%= it.chart.right %>" y2="<%= it.chart.baseline %>" stroke="#94a3b8"/>
   <% for (const t of it.chart.yTicks) { %><text x="<%= it.chart.left - 6 %>" y="<%= t.y + 4 %>" font-size="11" text-anchor="end" fill="#475569"><%= t.label %></text><% } %>
-  <% for (const t of it.chart.xTicks) { %><text x="<%= t.x %>" y="<%= it.chart.height - 6 %>" font-size="11" text-anchor="middle" fill="#475569"><%= t.label %></text><% } %>
+  <% for (const t of it.chart.xTicks) { %><text x="<%= t.x %>" y="<%= it.chart.height - 6 %>" font-size="11" text-anchor="<%= t.anchor %>" fill="#475569"><%= t.label %></text><% } %>
   <% for (const s of it.chart.series) { %><polyline data-event="<%= s.event %>" fill="none" stroke="<%= s.color %>" stroke-width="1.5" points="<%= s.points %>"><title><%= s.event %>: <%= s.total %></title></polyline><% } %>
 </svg>
 <h2 id="refusals-title">Refusals by reason since the server started</h2>
