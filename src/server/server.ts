@@ -38,6 +38,9 @@ export async function createServer(app: B24App, options: ServerOptions = {}): Pr
   await server.register(app.fastify, { prefix: '/bitrix24' });
   healthRoutes(server, app);
   const metricsPort = options.metricsPort ?? (process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined);
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) {
+    throw new Error('METRICS_PORT (or the metricsPort option) must be a port number, 0 to 65535.');
+  }
   if (metricsPort === undefined) {
     server.get('/metrics', async (_request, reply) =>
       reply.header('content-type', app.metrics.contentType).send(await app.metrics.metrics()),
