@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the whole method-confirmation flow on this machine, with the real commands. Starts the emulator
- * and the server as separate processes, installs the app, parks a call that waits for the administrator, allows it,
- * shows the call resumed with its result; then the same with a denial. Exits 0 only if every step happened.
+ * and the server (with the demo's continuation from demo/app.ts) as separate processes, installs the app, parks a
+ * call that waits for the administrator, allows it, shows the call resumed with its result and the continuation's
+ * line; then the same with a denial. Exits 0 only if every step happened.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const APP = fileURLToPath(new URL('./app.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'b24-events-demo-'));
 const children: ChildProcess[] = [];
 let step = 0;
@@ -40,7 +42,8 @@ function cli(args: string[], env: Record<string, string>): Promise<string> {
   });
 }
 
-function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<void> {
+/** Starts a long-running command; answers, once its output matches `ready`, a reader of everything it printed. */
+function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<() => string> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
@@ -50,7 +53,7 @@ function startProcess(args: string[], env: Record<string, string>, ready: RegExp
       out += String(c);
       if (ready.test(out)) {
         clearTimeout(timer);
-        resolve();
+        resolve(() => out);
       }
     };
     child.stdout!.on('data', read);
@@ -92,7 +95,10 @@ async function main() {
 
   say(`Start the Bitrix24 emulator on ${emulatorUrl} and the b24-events server on ${appUrl}`);
   await startProcess(['emulator', '--port', String(emulatorPort), '--app-url', appUrl], env, /Bitrix24 emulator on/);
-  await startProcess(['serve', '--port', String(appPort)], { ...env, LOG_LEVEL: 'info' }, /b24-events is serving/);
+  const serverOutput = await startProcess(['serve', '--port', String(appPort), '--app', APP], { ...env, LOG_LEVEL: 'info' }, /b24-events is serving/);
+  /** The line the demo's continuation (demo/app.ts) prints in the server's output for one call. */
+  const continuationLine = (callId: number) =>
+    until(`the continuation of call #${callId}`, async () => new RegExp(`^continuation ran for call #${callId}: .*$`, 'm').exec(serverOutput())?.[0]);
   show('both are up');
 
   say('The administrator installs the app: the portal sends ONAPPINSTALL, the server verifies it with the OAuth server');
@@ -105,7 +111,7 @@ async function main() {
   const memberId = portal.memberId;
 
   say('The app calls voximplant.user.get, which needs the administrator’s permission, and parks the call');
-  const waiting = JSON.parse(await cli(['call', '--member-id', memberId, 'voximplant.user.get', 'USER_ID=1', '--park'], env)) as { status: string; parkedCallId: number };
+  const waiting = JSON.parse(await cli(['call', '--member-id', memberId, 'voximplant.user.get', 'USER_ID=1', '--park', 'sync-phone-users'], env)) as { status: string; parkedCallId: number };
   show(`outcome: ${waiting.status}, parked call #${waiting.parkedCallId}`);
   if (waiting.status !== 'waiting') throw new Error('the call did not wait for confirmation');
 
@@ -114,7 +120,7 @@ async function main() {
   const [request] = JSON.parse(await cli(['emulator', 'requests', '--json'], env)) as { id: number }[];
   show(await cli(['emulator', 'allow', String(request!.id)], env));
 
-  say('The server replays the parked call with the granted token and stores its result');
+  say('The server replays the parked call with the granted token, stores its result and runs the continuation (demo/app.ts)');
   const done = await until('the parked call to finish', async () => {
     const calls = JSON.parse(await cli(['calls', '--json'], env)) as Call[];
     const call = calls.find((c) => c.id === waiting.parkedCallId);
@@ -122,11 +128,12 @@ async function main() {
   });
   show(`parked call #${done.id}: ${done.state}, result ${JSON.stringify(done.result)}`);
   if (done.state !== 'done') throw new Error(`the call ended ${done.state}`);
+  show(`server: ${await continuationLine(done.id)}`);
   show(await cli(['permissions'], env));
 
   say('A decision binds one access token: the token expires, the app refreshes it, and calls again');
   show(await cli(['emulator', 'expire-token', '--member-id', memberId], env));
-  const second = JSON.parse(await cli(['call', '--member-id', memberId, 'voximplant.user.get', 'USER_ID=2', '--park'], env)) as { status: string; parkedCallId: number };
+  const second = JSON.parse(await cli(['call', '--member-id', memberId, 'voximplant.user.get', 'USER_ID=2', '--park', 'sync-phone-users'], env)) as { status: string; parkedCallId: number };
   show(`outcome: ${second.status}, parked call #${second.parkedCallId} (a new token must be confirmed again)`);
   if (second.status !== 'waiting') throw new Error('the call with the new token did not wait');
 
@@ -140,6 +147,7 @@ async function main() {
   });
   show(`parked call #${denied.id}: ${denied.state}`);
   if (denied.state !== 'denied') throw new Error(`the call ended ${denied.state}`);
+  show(`server: ${await continuationLine(denied.id)}`);
   show(await cli(['calls'], env));
 
   process.stdout.write(`\n${paint('32', 'Every step happened.')}\n`);

@@ -7,7 +7,8 @@ export { replayFailedEvents, retryFailedCalls } from './app/bulk.js';
 export { dashboard, type DashboardOptions } from './server/dashboard/plugin.js';
 export type { BindResult } from './core/binding.js';
 export type { CallOptions, CallOutcome, PortalClient } from './core/portal-client.js';
-export type { ParkedCallSettings, ResumeContext, ResumeHandler, ResumeOutcome } from './core/parked-call-worker.js';
+export type { ResumeContext, ResumeHandler, ResumeOutcome } from './core/continuation-task.js';
+export type { ParkedCallSettings } from './core/parked-call-settings.js';
 export { PortalUnavailableError } from './core/tokens.js';
 export type { BatchAnswer, BatchCommand, RestSettings } from './rest/client.js';
 export {
@@ -25,7 +26,7 @@ export {
   RestUnreachable,
 } from './rest/errors.js';
 export { ConfigurationError, DEFAULT_OAUTH_SERVERS, OAuthError, UnknownOAuthServerError } from './rest/oauth.js';
-export type { EventHandler, HandlerContext, InboxWorkerSettings } from './core/inbox-worker.js';
+export type { EventHandler, HandlerContext, InboxWorkerSettings } from './core/inbox-task.js';
 export type { ManualInstallation } from './core/installations.js';
 export type { InboxEntry, InstallationView, ParkedCall, Permission, PermissionStatus } from './core/views.js';
 export type { IncomingBody, Receipt } from './core/receiver.js';

@@ -3,11 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import type { B24Event } from '../protocol/index.js';
 import { bindEvents, rebindAfterInstall, type BindResult } from '../core/binding.js';
-import { defaultInboxSettings, InboxWorker, type EventHandler, type InboxWorkerSettings } from '../core/inbox-worker.js';
+import { ContinuationTask, type ResumeHandler } from '../core/continuation-task.js';
+import { defaultInboxSettings, InboxTask, type EventHandler, type InboxWorkerSettings } from '../core/inbox-task.js';
 import { createLogger, type Logger, type LoggerSettings } from '../core/logger.js';
-import { defaultParkedCallSettings, ParkedCallWorker, type ParkedCallSettings, type ResumeHandler } from '../core/parked-call-worker.js';
+import { defaultParkedCallSettings, type ParkedCallSettings } from '../core/parked-call-settings.js';
+import { ReplayTask } from '../core/replay-task.js';
+import { Runner } from '../core/runner.js';
 import { portalClient, type PortalClient } from '../core/portal-client.js';
-import { Receiver, type IncomingBody, type Receipt, type ReceiveOutcome } from '../core/receiver.js';
+import { Receiver, type IncomingBody, type Receipt } from '../core/receiver.js';
 import { InstallationTokens } from '../core/tokens.js';
 import type { InboxEntry, Permission } from '../core/views.js';
 import { RestClient, type RestSettings } from '../rest/client.js';
@@ -26,7 +29,7 @@ import { createMetrics } from './metrics.js';
 import { timedHandle, timedHandler } from './observe.js';
 import { checkReadiness, type Readiness } from './readiness.js';
 import { retryFailedCall } from '../store/retry.js';
-import { refusalLog } from './refusal-log.js';
+import { receiverLog } from './refusal-log.js';
 import { stateApi, type CallsApi, type InstallationsApi } from './state-api.js';
 
 export const DEFAULT_DATABASE = './data/b24-events.sqlite';
@@ -123,19 +126,13 @@ export function createApp(options: AppOptions = {}): B24App {
   const rebind = rebindAfterInstall(store, publicUrl ? bind : undefined);
   const builtIn: Record<string, EventHandler[]> = { ONAPPINSTALL: [rebind], ONAPPUPDATE: [rebind] };
 
-  const inboxWorker = new InboxWorker(
-    store,
-    (event) => [...(builtIn[event] ?? []), ...(handlers.get(event) ?? [])],
-    { ...defaultInboxSettings, ...options.inbox },
-    log,
-    (outcome) => metrics.countHandled(outcome),
-  );
-  const callWorker = new ParkedCallWorker(store, rest, (name) => resumers.get(name), { ...defaultParkedCallSettings, ...options.parkedCalls }, log);
-
-  const wakeWorkers = () => {
-    inboxWorker.wake();
-    callWorker.wake();
-  };
+  // One runner for all leased work; each kind of work is a task on it.
+  const parkedCallSettings = { ...defaultParkedCallSettings, ...options.parkedCalls };
+  const runner = new Runner(store, log)
+    .add(new InboxTask(store, (event) => [...(builtIn[event] ?? []), ...(handlers.get(event) ?? [])], { ...defaultInboxSettings, ...options.inbox }, (outcome) => metrics.countHandled(outcome)))
+    .add(new ReplayTask(store, rest, parkedCallSettings, log, () => runner.wake('continuations')))
+    .add(new ContinuationTask(store, (name) => resumers.get(name), parkedCallSettings));
+  const wakeWorkers = () => runner.wake();
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
   let workersStarted = false;
@@ -146,8 +143,7 @@ export function createApp(options: AppOptions = {}): B24App {
       .then(async () => {
         if (options.workers === false || workersStarted) return;
         workersStarted = true;
-        inboxWorker.start();
-        callWorker.start();
+        runner.start();
         await store.onWork(wakeWorkers);
       })
       .catch((error: unknown) => {
@@ -155,16 +151,7 @@ export function createApp(options: AppOptions = {}): B24App {
         throw error;
       }));
 
-  const logRefusal = refusalLog(log);
-  const observe = (outcome: ReceiveOutcome) => {
-    metrics.countReceived(outcome);
-    if (outcome.ok) {
-      const { inboxId, event, memberId, duplicate } = outcome.receipt;
-      log.info({ inboxId, event, memberId, duplicate }, 'event stored');
-    } else {
-      logRefusal({ event: outcome.event, memberId: outcome.memberId, error: outcome.error.code, reason: outcome.error.message });
-    }
-  };
+  const { observe, failed } = receiverLog(log, metrics);
   const receiver = new Receiver({
     store,
     maxBodyBytes,
@@ -183,15 +170,7 @@ export function createApp(options: AppOptions = {}): B24App {
       return receiver.receiveInstallerFrame(incoming, query);
     },
   };
-  const handle = timedHandle(createHandle(
-    receivers,
-    (error, status) => {
-      metrics.countFailure(status);
-      if (status === 503) log.warn({ err: error }, 'event not stored: the database is unavailable (answered 503)');
-      else log.error({ err: error }, 'event could not be stored');
-    },
-    installPage,
-  ), metrics.observeIngest);
+  const handle = timedHandle(createHandle(receivers, failed, installPage), metrics.observeIngest);
   const read = stateApi(store, ready);
 
   const app: B24App = {
@@ -204,7 +183,7 @@ export function createApp(options: AppOptions = {}): B24App {
       resumers.set(name, handler as ResumeHandler);
       return app;
     },
-    rest: (memberId) => portalClient(store, rest, memberId, () => callWorker.wake(), ready),
+    rest: (memberId) => portalClient(store, rest, memberId, () => runner.wake('replays'), ready),
     bind: async (memberId) => (await ready(), bind(memberId)),
     receive,
     handle,
@@ -218,7 +197,7 @@ export function createApp(options: AppOptions = {}): B24App {
       retry: async (id) => {
         await ready();
         const retried = await retryFailedCall(store.db, id, new Date().toISOString());
-        if (retried) callWorker.wake();
+        if (retried) runner.wake('replays');
         return retried;
       },
     },
@@ -227,7 +206,7 @@ export function createApp(options: AppOptions = {}): B24App {
       replay: async (id) => {
         await ready();
         const requeued = await requeueInboxEvent(store.db, id, new Date().toISOString());
-        if (requeued) inboxWorker.wake();
+        if (requeued) runner.wake('inbox');
         return requeued;
       },
     },
@@ -237,7 +216,7 @@ export function createApp(options: AppOptions = {}): B24App {
     log,
     store,
     ready,
-    close: () => (closed ??= Promise.all([inboxWorker.close(), callWorker.close()]).then(() => store.close())),
+    close: () => (closed ??= runner.close().then(() => store.close())),
   };
   return app;
 }

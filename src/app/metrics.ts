@@ -6,7 +6,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isKnownEvent } from '../protocol/index.js';
 import type { ReceiveOutcome } from '../core/receiver.js';
-import type { HandlerOutcome } from '../core/inbox-worker.js';
+import type { HandlerOutcome } from '../core/inbox-task.js';
 import type { Store } from '../store/schema.js';
 import { storeGauges } from './metrics-store.js';
 import { restOutcome, type RestObservation } from './rest-outcome.js';

@@ -1,5 +1,5 @@
 /** Timers put around the receiver and the registered handlers, for the latency histograms in /metrics. */
-import type { EventHandler } from '../core/inbox-worker.js';
+import type { EventHandler } from '../core/inbox-task.js';
 import type { Handle } from '../http/handle.js';
 
 const seconds = (started: number) => (performance.now() - started) / 1000;

@@ -4,6 +4,8 @@
  * "refusals not logged" line when that second is over. /metrics counts every refusal exactly, logged or not.
  */
 import type { Logger } from 'pino';
+import type { ReceiveOutcome } from '../core/receiver.js';
+import type { createMetrics } from './metrics.js';
 
 export interface RefusalLogSettings {
   /** Lines per refusal code per second. Default 10. */
@@ -54,5 +56,26 @@ export function refusalLog(log: Logger, settings: Partial<RefusalLogSettings> = 
     window.suppressed++;
     const current = window;
     current.timer ??= setTimeout(() => flush(refusal.error, current), Math.max(0, current.startedAt + 1000 - at)).unref();
+  };
+}
+
+/** What the app logs and counts of each delivery: stored, refused (rate-limited lines), or failed (500 or 503). */
+export function receiverLog(log: Logger, metrics: ReturnType<typeof createMetrics>) {
+  const logRefusal = refusalLog(log);
+  return {
+    observe(outcome: ReceiveOutcome): void {
+      metrics.countReceived(outcome);
+      if (outcome.ok) {
+        const { inboxId, event, memberId, duplicate } = outcome.receipt;
+        log.info({ inboxId, event, memberId, duplicate }, 'event stored');
+      } else {
+        logRefusal({ event: outcome.event, memberId: outcome.memberId, error: outcome.error.code, reason: outcome.error.message });
+      }
+    },
+    failed(error: unknown, status: 500 | 503): void {
+      metrics.countFailure(status);
+      if (status === 503) log.warn({ err: error }, 'event not stored: the database is unavailable (answered 503)');
+      else log.error({ err: error }, 'event could not be stored');
+    },
   };
 }

@@ -3,6 +3,11 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createApp, DEFAULT_DATABASE, type AppOptions, type B24App } from '../app/create-app.js';
 import { openStore } from '../store/open.js';
 
+/** A command used wrongly (a bad flag value, a missing choice): exits 2, like commander's own usage errors. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 export interface DbOptions {
   db: string;
 }

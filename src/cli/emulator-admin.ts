@@ -3,7 +3,7 @@
  * each is one JSON request to its /admin/ API. Tokens never reach the output (requests show fingerprints).
  */
 import { Command, Option } from 'commander';
-import { wholeNumber } from './common.js';
+import { UsageError, wholeNumber } from './common.js';
 
 type Body = Record<string, unknown>;
 type Options = Record<string, string | string[] | boolean | number | undefined> & { url: string; json: boolean };
@@ -16,7 +16,7 @@ function admin(name: string, description: string): Command {
 }
 
 async function call(url: string, method: string, path: string, body?: Body): Promise<unknown> {
-  if (!URL.canParse(url)) throw new Error(`--url "${url}" is not a URL.`);
+  if (!URL.canParse(url)) throw new UsageError(`--url "${url}" is not a URL.`);
   let response: Response;
   try {
     response = await fetch(new URL(path, url), { method, headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
@@ -71,7 +71,7 @@ const frameReport = (f: Frame) =>
 async function onlyPortal(url: string): Promise<string> {
   const portals = (await call(url, 'GET', '/admin/portals')) as { memberId: string; status: string }[];
   const installed = portals.filter((p) => p.status === 'installed');
-  if (installed.length !== 1) throw new Error(`${installed.length} portals have the app installed: name one with --member-id.`);
+  if (installed.length !== 1) throw new UsageError(`${installed.length} portals have the app installed: name one with --member-id.`);
   return installed[0]!.memberId;
 }
 

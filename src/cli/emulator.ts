@@ -6,13 +6,13 @@ import { Command, Option } from 'commander';
 import { serveEmulator } from '../emulator/http.js';
 import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../emulator/portal.js';
 import type { RateLimit } from '../protocol/index.js';
-import { wholeNumber } from './common.js';
+import { UsageError, wholeNumber } from './common.js';
 import { adminCommands } from './emulator-admin.js';
 
 function rateLimit(value: string): RateLimit | false {
   if (value === 'off') return false;
   const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
-  if (!match || Number(match[1]) <= 0 || Number(match[2]) < 1) throw new Error(`--rate-limit must be PER_SECOND/BURST (like 2/50) or off, not "${value}".`);
+  if (!match || Number(match[1]) <= 0 || Number(match[2]) < 1) throw new UsageError(`--rate-limit must be PER_SECOND/BURST (like 2/50) or off, not "${value}".`);
   return { perSecond: Number(match[1]), burst: Number(match[2]) };
 }
 
@@ -30,7 +30,7 @@ interface StartOptions {
 
 function start(options: StartOptions) {
   return async () => {
-    if (!URL.canParse(options.appUrl)) throw new Error(`--app-url "${options.appUrl}" is not a URL.`);
+    if (!URL.canParse(options.appUrl)) throw new UsageError(`--app-url "${options.appUrl}" is not a URL.`);
     const limit = rateLimit(options.rateLimit);
     const emulator = new Emulator({
       clientId: options.clientId,

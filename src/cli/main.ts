@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-/** The `b24-events` command. */
-import { Command } from 'commander';
+/**
+ * The `b24-events` command. Exit codes: 0 done, 1 failed (the database, a portal or the emulator answered with an
+ * error, or was away), 2 used wrongly (an unknown command or option, a bad value: commander's errors and ours).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { B24EventsError } from '../protocol/index.js';
+import { UsageError } from './common.js';
 import { inboxCommand } from './inbox.js';
 import { installationsCommand } from './installations.js';
 import { permissionsCommand } from './permissions.js';
@@ -18,8 +23,23 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** This package's version, from the nearest package.json named b24-events above this file (dist/, src/ or a bundle). */
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const found = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (found.name === 'b24-events' && found.version) return found.version;
+    } catch {
+      // no package.json here: look further up
+    }
+    if (dir.pathname === '/') return '0.0.0';
+  }
+}
+const version = packageVersion();
+
 const program = new Command('b24-events')
   .description('Receive, verify and store Bitrix24 application events; resume calls that wait for confirmation.')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError()
   .enablePositionalOptions()
   .addCommand(serveCommand())
@@ -32,8 +52,18 @@ const program = new Command('b24-events')
   .addCommand(sendCommand())
   .addCommand(emulatorCommand());
 
+// Commander exits 1 on its usage errors and does not pass settings to commands added with addCommand: let every
+// command throw instead, so one place chooses the exit code.
+const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
+for (const command of everyCommand(program)) command.exitOverride();
+
 program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (or the help, or the version) already.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`b24-events: ${message}\n`);
-  process.exitCode = error instanceof B24EventsError && error.status < 500 ? 2 : 1;
+  process.exitCode = error instanceof UsageError || (error instanceof B24EventsError && error.status < 500) ? 2 : 1;
 });

@@ -3,14 +3,14 @@ import { Command, Option } from 'commander';
 import { decodeForm, redact } from '../protocol/index.js';
 import type { ParkedCall } from '../core/views.js';
 import { callsRetryCommand } from './calls-retry.js';
-import { openApp, wholeNumber, withDb, withJson, type DbOptions } from './common.js';
+import { openApp, UsageError, wholeNumber, withDb, withJson, type DbOptions } from './common.js';
 import { print } from './output.js';
 
 /** KEY=VALUE words as a PHP form would read them: `FIELDS[TITLE]=Deal`, `ID[]=1`. */
 export function paramsFrom(words: string[]): Record<string, unknown> {
   const pairs = words.map((word) => {
     const at = word.indexOf('=');
-    if (at <= 0) throw new Error(`"${word}" is not KEY=VALUE.`);
+    if (at <= 0) throw new UsageError(`"${word}" is not KEY=VALUE.`);
     return `${encodeURIComponent(word.slice(0, at))}=${encodeURIComponent(word.slice(at + 1))}`;
   });
   return { ...decodeForm(pairs.join('&')) };
@@ -73,7 +73,7 @@ export function bindCommand(): Command {
       .requiredOption('--member-id <id>', "the portal's member_id")
       .addOption(new Option('--public-url <url>', 'where Bitrix24 reaches this app').env('PUBLIC_URL').makeOptionMandatory()),
   ).action(async (options: DbOptions & { memberId: string; publicUrl: string }) => {
-    if (!URL.canParse(options.publicUrl)) throw new Error(`--public-url "${options.publicUrl}" is not a URL.`);
+    if (!URL.canParse(options.publicUrl)) throw new UsageError(`--public-url "${options.publicUrl}" is not a URL.`);
     await openApp(
       options,
       async (app) => {

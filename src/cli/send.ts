@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { httpBuildQuery } from '../protocol/index.js';
 import { applyOverride, sampleEvent } from '../emulator/samples.js';
+import { UsageError } from './common.js';
 
 interface SendOptions {
   url?: string;
@@ -32,8 +33,8 @@ export function sendCommand(): Command {
         process.stdout.write(`${body}\n`);
         return;
       }
-      if (!options.url) throw new Error('--url is required to send (or use --print).');
-      if (!URL.canParse(options.url) || !/^https?:$/.test(new URL(options.url).protocol)) throw new Error(`--url "${options.url}" is not an http(s) URL.`);
+      if (!options.url) throw new UsageError('--url is required to send (or use --print).');
+      if (!URL.canParse(options.url) || !/^https?:$/.test(new URL(options.url).protocol)) throw new UsageError(`--url "${options.url}" is not an http(s) URL.`);
       const response = await fetch(options.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, signal: AbortSignal.timeout(15_000) });
       const text = await response.text();
       if (options.json) {

@@ -7,7 +7,7 @@ import { isAlreadyBound } from '../rest/errors.js';
 import type { RestClient } from '../rest/client.js';
 import { getInstallation } from '../store/installations.js';
 import type { Store } from '../store/schema.js';
-import type { EventHandler } from './inbox-worker.js';
+import type { EventHandler } from './inbox-task.js';
 
 export const ALWAYS_BOUND = ['ONAPPMETHODCONFIRM', 'ONAPPUPDATE', 'ONAPPUNINSTALL'] as const;
 

@@ -6,9 +6,9 @@
 import { MethodConfirmDenied, MethodConfirmWaiting, type TokenInfo } from '../rest/errors.js';
 import type { BatchAnswer, BatchCommand, RestClient } from '../rest/client.js';
 import type { Params } from '../rest/transport.js';
-import { insertParkedCall } from '../store/parked-calls.js';
-import { recordRefusal, recordWaiting } from '../store/permissions.js';
-import type { PermissionRow, Store } from '../store/schema.js';
+import { recordWaitingCall } from '../store/parked-calls.js';
+import { recordRefusal } from '../store/permissions.js';
+import type { Store } from '../store/schema.js';
 import { permissionView, type Permission } from './views.js';
 
 export interface CallOptions {
@@ -26,11 +26,6 @@ export interface PortalClient {
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
-/** What a parked call starts as: waiting, unless a decision for its token arrived while it was on its way. */
-function initialState(permission: PermissionRow): 'waiting' | 'ready' | 'denied' {
-  return permission.state === 'granted' ? 'ready' : permission.state === 'denied' ? 'denied' : 'waiting';
-}
 
 export function portalClient(store: Store, rest: RestClient, memberId: string, onReady: () => void, ready: () => Promise<void>): PortalClient {
   return {
@@ -51,28 +46,12 @@ export function portalClient(store: Store, rest: RestClient, memberId: string, o
           return { status: 'denied', permission: permissionView(row) };
         }
         const park = options.whenWaiting?.park;
-        const { row, parkedCallId } = await store.db.transaction().execute(async (trx) => {
-          const row = await recordWaiting(trx, { ...key, requestedAt: at, tokenExpiresAt: iso(token.tokenExpiresAt), callStartedAt: startedAt });
-          if (!park) return { row, parkedCallId: undefined };
-          const state = initialState(row);
-          const parkedCallId = await insertParkedCall(trx, {
-            member_id: memberId,
-            method,
-            params: JSON.stringify(params),
-            token_hash: token.tokenHash,
-            continuation: park,
-            state,
-            created_at: at,
-            updated_at: at,
-            finished_at: state === 'denied' ? at : null,
-            next_attempt_at: at,
-            attempts: 0,
-            continuation_status: 'pending',
-            continuation_attempts: 0,
-          });
-          // A decision already came (while the call was on its way): other instances may replay it.
-          if (state !== 'waiting') await store.announceWork(trx);
-          return { row, parkedCallId };
+        const { permission: row, parkedCallId } = await recordWaitingCall(store, {
+          key,
+          tokenExpiresAt: iso(token.tokenExpiresAt),
+          startedAt,
+          at,
+          park: park ? { continuation: park, params: JSON.stringify(params) } : undefined,
         });
         if (row.state !== 'waiting') {
           onReady();

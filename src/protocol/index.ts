@@ -7,3 +7,4 @@ export * from './secrets.js';
 export * from './validate.js';
 export * from './leaky-bucket.js';
 export * from './installer-frame.js';
+export * from './backoff.js';

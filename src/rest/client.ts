@@ -3,7 +3,7 @@
  * says `expired_token`), each portal's leaky bucket, and bounded retries when the portal says it is busy.
  * It knows nothing of storage: a TokenSource gives and refreshes tokens.
  */
-import { BATCH_LIMIT, BITRIX24_RATE_LIMIT, httpBuildQuery, LeakyBucket, tokenHash, type RateLimit } from '../protocol/index.js';
+import { backoffDelay, BATCH_LIMIT, BITRIX24_RATE_LIMIT, httpBuildQuery, LeakyBucket, tokenHash, type RateLimit } from '../protocol/index.js';
 import { ExpiredToken, isTransient, MethodConfirmDenied, MethodConfirmWaiting, QueryLimitExceeded } from './errors.js';
 import { sendRest, type Params, type RestSuccess } from './transport.js';
 
@@ -27,11 +27,14 @@ export interface RestSettings {
   rateLimit: RateLimit;
   /** Retries after QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, OVERLOAD_LIMIT or no answer. Default 3. */
   maxRetries: number;
-  /** First pause before such a retry; doubles each time. Default 1 s. */
+  /** The ceiling of the first pause before such a retry (full jitter: a random pause up to it); doubles each time. Default 1 s. */
   retryDelayMs: number;
   /** Refresh this long before the recorded expiry. Default 60 s. */
   expirySkewMs: number;
 }
+
+/** The longest pause between two tries of one call. */
+const MAX_RETRY_DELAY_MS = 30_000;
 
 export const defaultRestSettings: RestSettings = {
   timeoutMs: 30_000,
@@ -109,7 +112,7 @@ export class RestClient {
         }
         if (!isTransient(error) || attempt >= this.settings.maxRetries) throw error;
         if (error instanceof QueryLimitExceeded) this.bucket(memberId).fill(Date.now());
-        await sleep(this.settings.retryDelayMs * 2 ** attempt);
+        await sleep(backoffDelay(attempt + 1, this.settings.retryDelayMs, MAX_RETRY_DELAY_MS));
       }
     }
   }

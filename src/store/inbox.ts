@@ -1,6 +1,7 @@
 /** The inbox: every verified event, stored before it is answered, with the state of its handlers' runs. */
-import { sql, type Insertable, type SqlBool } from 'kysely';
-import type { Db, InboxRow, InboxStatus, InboxTable } from './schema.js';
+import { sql, type ExpressionBuilder, type Insertable, type SqlBool } from 'kysely';
+import { claimable, type Lease } from './lease.js';
+import type { Database, Db, InboxRow, InboxStatus, InboxTable, Store } from './schema.js';
 
 /** The predicate of the partial unique index `inbox_mergeable`: an event whose handlers have not started yet. */
 const notStarted = sql<SqlBool>`status = 'pending' and attempts = 0`;
@@ -29,52 +30,52 @@ export async function insertInboxEvent(
   }
 }
 
+/** Due to run: pending and due, or held by a worker whose lease ran out (it died, or lost its connection). */
+const due = (now: string) => (eb: ExpressionBuilder<Database, 'inbox'>) =>
+  eb.or([
+    eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+    eb.and([eb('status', '=', 'processing'), eb('locked_until', '<', now)]),
+  ]);
+
 /**
- * Takes the oldest event whose handlers are due (or whose worker's lease ran out) and leases it. `skipLocked`
- * (PostgreSQL) lets concurrent instances pass over rows another one is claiming instead of waiting for them.
+ * Leases up to `limit` due events, oldest first. A claim starts an attempt: `attempts` counts the runs started, so a
+ * run cut short by a crash still counts. The update checks again that each row is due, so two claimers never both
+ * take one event.
  */
-export async function claimDueEvent(db: Db, now: string, leaseUntil: string, skipLocked = false): Promise<InboxRow | undefined> {
-  const due = db
-    .selectFrom('inbox')
-    .select('id')
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
-        eb.and([eb('status', '=', 'processing'), eb('locked_until', '<', now)]),
-      ]),
-    )
-    .orderBy('id')
-    .limit(1)
-    .$if(skipLocked, (q) => q.forUpdate().skipLocked());
-  return db
+export async function claimDueEvents(store: Store, lease: Lease, limit: number): Promise<InboxRow[]> {
+  const ids = claimable(store, store.db.selectFrom('inbox').select('id').where(due(lease.now)).orderBy('id').limit(limit));
+  const rows = await store.db
     .updateTable('inbox')
-    .set((eb) => ({ status: 'processing', locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', (eb) => eb.selectFrom(due.as('due')).select('due.id'))
+    .set((eb) => ({ status: 'processing', locked_until: lease.until, lease_owner: lease.owner, attempts: eb('attempts', '+', 1) }))
+    .where('id', 'in', ids)
+    .where(due(lease.now))
     .returningAll()
-    .executeTakeFirst();
+    .execute();
+  return rows.sort((a, b) => a.id - b.id);
 }
 
-export async function finishInboxEvent(
-  db: Db,
-  id: number,
-  outcome: { status: 'done' | 'failed'; error?: string; at: string } | { status: 'pending'; error: string; retryAt: string },
-): Promise<void> {
-  await db
+export type InboxOutcome = { status: 'done' | 'failed'; error?: string; at: string } | { status: 'pending'; error: string; retryAt: string };
+
+/** Writes how a run ended and releases the event; false (and nothing written) when `owner` no longer holds it. */
+export async function finishInboxEvent(db: Db, id: number, owner: string, outcome: InboxOutcome): Promise<boolean> {
+  const result = await db
     .updateTable('inbox')
     .set(
       outcome.status === 'pending'
-        ? { status: 'pending', last_error: outcome.error, next_attempt_at: outcome.retryAt, locked_until: null }
-        : { status: outcome.status, last_error: outcome.error ?? null, finished_at: outcome.at, locked_until: null },
+        ? { status: 'pending', last_error: outcome.error, next_attempt_at: outcome.retryAt, locked_until: null, lease_owner: null }
+        : { status: outcome.status, last_error: outcome.error ?? null, finished_at: outcome.at, locked_until: null, lease_owner: null },
     )
     .where('id', '=', id)
-    .execute();
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** Puts a finished or failed event back in line, its attempts counted from zero. */
 export async function requeueInboxEvent(db: Db, id: number, now: string): Promise<boolean> {
   const result = await db
     .updateTable('inbox')
-    .set({ status: 'pending', attempts: 0, next_attempt_at: now, locked_until: null, finished_at: null })
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, locked_until: null, lease_owner: null, finished_at: null })
     .where('id', '=', id)
     .where('status', 'in', ['done', 'failed'])
     .executeTakeFirst();

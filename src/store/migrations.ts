@@ -117,6 +117,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('installations').addColumn('oauth_server', 'text').execute();
       },
     },
+    '004_inbox_lease_owner': {
+      async up(db: Kysely<unknown>) {
+        // Inbox write-backs name the lease holder, like parked calls'. Rows claimed before this migration have no
+        // owner: no worker can write them back, and they are taken over when their lease runs out.
+        await db.schema.alterTable('inbox').addColumn('lease_owner', 'text').execute();
+      },
+    },
   };
 }
 

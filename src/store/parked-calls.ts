@@ -3,12 +3,54 @@
  * continuation. Workers claim rows with a lease (`locked_until`, `lease_owner`); every write after a claim names
  * the owner, so a worker whose lease was taken over can no longer change the row.
  */
-import type { Insertable, SelectQueryBuilder, Updateable } from 'kysely';
-import type { Database, Db, ParkedCallRow, ParkedCallsTable, ParkedCallState } from './schema.js';
+import type { Insertable, Kysely, SelectQueryBuilder, Updateable } from 'kysely';
+import { claimable, type Lease } from './lease.js';
+import { recordRefusal, recordWaiting, type PermissionKey } from './permissions.js';
+import type { Database, Db, ParkedCallRow, ParkedCallsTable, ParkedCallState, PermissionRow, Store } from './schema.js';
 
 export async function insertParkedCall(db: Db, row: Insertable<ParkedCallsTable>): Promise<number> {
   const { id } = await db.insertInto('parked_calls').values(row).returning('id').executeTakeFirstOrThrow();
   return Number(id);
+}
+
+/** What the portal answered METHOD_CONFIRM_WAITING to, and what to park (with `continuation`, the call is parked). */
+export interface WaitingCall {
+  key: PermissionKey;
+  tokenExpiresAt: string | null;
+  /** When the call was sent: a decision recorded after it applies to it. */
+  startedAt: string;
+  at: string;
+  park?: { continuation: string; params: string } | undefined;
+}
+
+/**
+ * Records the wait in the ledger and parks the call, in one transaction, before `call()` answers. The call starts
+ * `ready` (or `denied`) when a decision for its token arrived while it was on its way; other instances are then
+ * told there is work once this commits.
+ */
+export function recordWaitingCall(store: Store, w: WaitingCall): Promise<{ permission: PermissionRow; parkedCallId?: number }> {
+  return store.db.transaction().execute(async (trx) => {
+    const permission = await recordWaiting(trx, { ...w.key, requestedAt: w.at, tokenExpiresAt: w.tokenExpiresAt, callStartedAt: w.startedAt });
+    if (!w.park) return { permission };
+    const state = permission.state === 'granted' ? 'ready' : permission.state === 'denied' ? 'denied' : 'waiting';
+    const parkedCallId = await insertParkedCall(trx, {
+      member_id: w.key.memberId,
+      method: w.key.method,
+      params: w.park.params,
+      token_hash: w.key.tokenHash,
+      continuation: w.park.continuation,
+      state,
+      created_at: w.at,
+      updated_at: w.at,
+      finished_at: state === 'denied' ? w.at : null,
+      next_attempt_at: w.at,
+      attempts: 0,
+      continuation_status: 'pending',
+      continuation_attempts: 0,
+    });
+    if (state !== 'waiting') await store.announceWork(trx);
+    return { permission, parkedCallId };
+  });
 }
 
 /** ONAPPMETHODCONFIRM for (portal, token, method): the calls waiting under it become ready, or end denied. */
@@ -24,15 +66,6 @@ export async function decideParkedCalls(db: Db, key: { memberId: string; tokenHa
   return Number(result.numUpdatedRows);
 }
 
-interface Claim {
-  owner: string;
-  now: string;
-  leaseUntil: string;
-  limit: number;
-  /** PostgreSQL: pass over rows another instance is claiming right now. */
-  skipLocked?: boolean;
-}
-
 /** Calls due now that no worker holds (or whose holder's lease ran out). */
 function dueAndFree(db: Db, now: string) {
   return db
@@ -41,34 +74,41 @@ function dueAndFree(db: Db, now: string) {
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]));
 }
 
-/** Takes the lease on the chosen calls; the condition is checked again, so two workers never hold one call. */
-function lease(db: Db, claim: Claim, ids: SelectQueryBuilder<Database, 'parked_calls', { id: number }>) {
-  return db
+/**
+ * Takes the lease on the chosen calls and starts an attempt of the phase they are in (`attempts` for the replay,
+ * `continuation_attempts` for the continuation: each counts the attempts started). The update checks again that
+ * each call is free, so two workers never hold one call.
+ */
+async function lease(store: Store, lease: Lease, phase: 'replay' | 'continuation', ids: SelectQueryBuilder<Database, 'parked_calls', { id: number }>) {
+  const rows = await store.db
     .updateTable('parked_calls')
-    .set({ locked_until: claim.leaseUntil, lease_owner: claim.owner })
-    .where('id', 'in', ids)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', claim.now)]))
+    .set((eb) =>
+      phase === 'replay'
+        ? { locked_until: lease.until, lease_owner: lease.owner, attempts: eb('attempts', '+', 1) }
+        : { locked_until: lease.until, lease_owner: lease.owner, continuation_attempts: eb('continuation_attempts', '+', 1) },
+    )
+    .where('id', 'in', claimable(store, ids))
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', lease.now)]))
     .returningAll()
     .execute();
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 /** Leases up to `limit` ready calls of one portal (the one whose call has waited longest), for one batch. */
-export async function claimReadyCalls(db: Db, claim: Claim): Promise<ParkedCallRow[]> {
-  const ready = () => dueAndFree(db, claim.now).where('state', '=', 'ready');
+export async function claimReadyCalls(store: Store, claim: Lease, limit: number): Promise<ParkedCallRow[]> {
+  const ready = () => dueAndFree(store.db, claim.now).where('state', '=', 'ready');
   const first = await ready().select('member_id').orderBy('id').limit(1).executeTakeFirst();
   if (!first) return [];
-  const ids = ready().select('id').where('member_id', '=', first.member_id).orderBy('id').limit(claim.limit);
-  return lease(db, claim, ids.$if(Boolean(claim.skipLocked), (q) => q.forUpdate().skipLocked()));
+  return lease(store, claim, 'replay', ready().select('id').where('member_id', '=', first.member_id).orderBy('id').limit(limit));
 }
 
-/** Leases finished calls whose continuation has not run yet. */
-export function claimContinuations(db: Db, claim: Claim): Promise<ParkedCallRow[]> {
-  const finished = dueAndFree(db, claim.now).where('state', 'in', ['done', 'denied', 'failed']).where('continuation_status', '=', 'pending');
-  const ids = finished.select('id').orderBy('id').limit(claim.limit);
-  return lease(db, claim, ids.$if(Boolean(claim.skipLocked), (q) => q.forUpdate().skipLocked()));
+/** Leases up to `limit` finished calls whose continuation has not run yet (or is due again). */
+export function claimContinuations(store: Store, claim: Lease, limit: number): Promise<ParkedCallRow[]> {
+  const finished = dueAndFree(store.db, claim.now).where('state', 'in', ['done', 'denied', 'failed']).where('continuation_status', '=', 'pending');
+  return lease(store, claim, 'continuation', finished.select('id').orderBy('id').limit(limit));
 }
 
-/** Writes what a worker learnt about a call it holds, and releases it; false when its lease was taken over. */
+/** Writes what a worker learnt about a call it holds, and releases it; false (nothing written) when `owner` lost it. */
 export async function settleParkedCall(db: Db, id: number, owner: string, changes: Updateable<ParkedCallsTable>): Promise<boolean> {
   const result = await db
     .updateTable('parked_calls')
@@ -77,6 +117,35 @@ export async function settleParkedCall(db: Db, id: number, owner: string, change
     .where('lease_owner', '=', owner)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/** What the portal answered about the method for the token a replay went out with. */
+export interface ReplayConfirmation {
+  key: PermissionKey;
+  tokenExpiresAt: string | null;
+  at: string;
+}
+
+/**
+ * The replay met METHOD_CONFIRM_WAITING: it went out with a newer token than the one granted, so the call waits
+ * again under that token (a new prompt to the administrator), in one transaction with the ledger. Nothing is
+ * written when `owner` lost the call.
+ */
+export function parkAgain(db: Kysely<Database>, id: number, owner: string, c: ReplayConfirmation): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const kept = await settleParkedCall(trx, id, owner, { state: 'waiting', token_hash: c.key.tokenHash, updated_at: c.at, next_attempt_at: c.at });
+    if (kept) await recordWaiting(trx, { ...c.key, requestedAt: c.at, tokenExpiresAt: c.tokenExpiresAt, callStartedAt: c.at });
+    return kept;
+  });
+}
+
+/** The replay met METHOD_CONFIRM_DENIED: the call ends denied and the ledger records the refusal, together. */
+export function endDenied(db: Kysely<Database>, id: number, owner: string, c: ReplayConfirmation): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const kept = await settleParkedCall(trx, id, owner, { state: 'denied', token_hash: c.key.tokenHash, finished_at: c.at, updated_at: c.at, next_attempt_at: c.at });
+    if (kept) await recordRefusal(trx, { ...c.key, tokenExpiresAt: c.tokenExpiresAt, at: c.at });
+    return kept;
+  });
 }
 
 export interface ParkedCallQuery {

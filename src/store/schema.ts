@@ -37,9 +37,16 @@ export interface InboxTable {
   /** sha256 of the application_token the event came with: a repeated delivery must carry the same one. */
   application_token_hash: string;
   status: InboxStatus;
+  /**
+   * Runs of the handlers started so far (a claim starts one; a run cut short by a crash counts). 0: not started, so a
+   * new identical delivery may join it. `inbox replay` puts a finished event back at 0.
+   */
   attempts: number;
   next_attempt_at: string;
+  /** While `processing`: the lease. Another worker may take the event over once `locked_until` has passed. */
   locked_until: string | null;
+  /** The worker holding the lease; every write-back names it, so a worker that lost the lease changes nothing. */
+  lease_owner: string | null;
   last_error: string | null;
   finished_at: string | null;
 }
@@ -74,11 +81,15 @@ export interface ParkedCallsTable {
   finished_at: string | null;
   result: string | null;
   error: string | null;
+  /** Replays started so far (a claim starts one, even if its worker dies before sending it). */
   attempts: number;
+  /** When the call's next step (replay or continuation) may be claimed. */
   next_attempt_at: string;
   continuation_status: ContinuationStatus;
+  /** Runs of the continuation started so far (a claim starts one). */
   continuation_attempts: number;
   continuation_error: string | null;
+  /** One lease for both steps (a call is in one at a time); every write-back names `lease_owner`. */
   locked_until: string | null;
   lease_owner: string | null;
 }

@@ -4,11 +4,16 @@
  * BUSY_TIMEOUT_MS, and every transaction takes the write lock when it begins (BEGIN IMMEDIATE). A transaction that
  * read first and wrote later (`begin` deferred) would fail at once with "database is locked" when another process
  * wrote in between: SQLite cannot wait for that case, it can only refuse the late upgrade.
+ *
+ * better-sqlite3 is a native module: it is imported when the store is first used, not when this module loads, so
+ * `import 'b24-events'` works where native modules cannot load (a Web-standard runtime serving `app.fetch` on
+ * another store).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { importDriver } from './driver.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database, Store } from './schema.js';
 
@@ -22,7 +27,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SQLite.Database) {
+  constructor(private readonly database: SqliteDialectConfig['database']) {
     super({ database });
   }
 
@@ -33,12 +38,22 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
 export function sqliteStore(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const connection = new SQLite(path, { timeout: BUSY_TIMEOUT_MS });
-  connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  connection.pragma('journal_mode = WAL');
-  connection.pragma('synchronous = FULL');
-  connection.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(connection) });
+  // Kysely opens the connection on the first query (and again after a failed first attempt).
+  const open = async (): Promise<SQLite.Database> => {
+    const { default: SQLiteDatabase } = await importDriver<typeof SQLite>('better-sqlite3', 'the SQLite store');
+    const connection = new SQLiteDatabase(path, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      connection.pragma('journal_mode = WAL');
+      connection.pragma('synchronous = FULL');
+      connection.pragma('foreign_keys = ON');
+    } catch (error) {
+      connection.close(); // Kysely opens another on the next query
+      throw error;
+    }
+    return connection;
+  };
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(open) });
   let migrated: Promise<void> | undefined;
   return {
     db,

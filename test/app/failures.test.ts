@@ -2,11 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { refusalLog } from '../../src/app/refusal-log.js';
 import { postgresStore } from '../../src/store/postgres.js';
 import * as bodies from '../fixtures/bodies.js';
 import { createTestApp, eventually, type TestApp } from '../helpers/app.js';
 import { rowCounts } from '../helpers/engines.js';
 import { adminQuery, freshDatabase, postgresUnavailable } from '../helpers/postgres.js';
+import { describeUnless } from '../helpers/skip.js';
 
 const register = (t: TestApp) => t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
 const withTs = (ts: number) => bodies.methodConfirmGranted.replace('ts=1478790852', `ts=${ts}`);
@@ -33,21 +36,46 @@ describe('failures are counted and logged within bounds', () => {
   it('refusal log lines are rate-limited (each was ~390 bytes without bound); /metrics counts every one', async () => {
     const t = createTestApp();
     try {
-      for (let i = 0; i < 50; i++) assert.equal((await t.post(bodies.methodConfirmGranted)).status, 403);
-      const refusals = () => t.logs.filter((l) => l.includes('"event refused"')).length;
-      assert.equal(refusals(), 10);
-      const summary = await eventually(() => t.logs.find((l) => l.includes('refusals not logged')), 3000);
-      assert.match(summary, /"suppressed":40/);
-      assert.equal(await counted(t, 'unknown_portal'), 50);
+      const started = Date.now();
+      for (let i = 0; i < 100; i++) assert.equal((await t.post(bodies.methodConfirmGranted)).status, 403);
+      const seconds = Math.ceil((Date.now() - started) / 1000);
+      const refusals = t.logs.filter((l) => l.includes('"event refused"')).length;
+      assert.ok(refusals >= 10 && refusals <= 10 * seconds, `${refusals} lines in ${seconds} s`);
+      await eventually(() => t.logs.some((l) => l.includes('refusals not logged')), 3000);
+      const suppressed = t.logs.filter((l) => l.includes('refusals not logged')).map((l) => (JSON.parse(l) as { suppressed: number }).suppressed);
+      assert.equal(refusals + suppressed.reduce((a, b) => a + b, 0), 100, 'every refusal is either logged or summed');
+      assert.equal(await counted(t, 'unknown_portal'), 100);
     } finally {
       await t.close();
     }
+  });
+
+  it('the refusal log: at most N lines per code per second, then one line with the count of the rest', () => {
+    const lines: { msg: string; suppressed?: number; error: string }[] = [];
+    const log = { warn: (fields: { suppressed?: number; error: string }, msg: string) => lines.push({ ...fields, msg }) } as unknown as Logger;
+    let now = 0;
+    const logRefusal = refusalLog(log, { perSecond: 3, now: () => now });
+    for (let i = 0; i < 10; i++) logRefusal({ error: 'token_mismatch', reason: 'r' });
+    logRefusal({ error: 'malformed_body', reason: 'r' });
+    now = 1000;
+    logRefusal({ error: 'token_mismatch', reason: 'r' });
+    assert.deepEqual(
+      lines.map((l) => [l.error, l.msg.split(' ')[0], l.suppressed]),
+      [
+        ['token_mismatch', 'event', undefined],
+        ['token_mismatch', 'event', undefined],
+        ['token_mismatch', 'event', undefined],
+        ['malformed_body', 'event', undefined],
+        ['token_mismatch', 'refusals', 7],
+        ['token_mismatch', 'event', undefined],
+      ],
+    );
   });
 });
 
 const unavailable = await postgresUnavailable();
 
-describe('PostgreSQL unreachable', { skip: unavailable ?? false }, () => {
+describeUnless('PostgreSQL unreachable', unavailable ?? false, () => {
   it('answers 503 store_unavailable (not 500), stores nothing half, and recovers by itself when the database is back', async () => {
     const database = await freshDatabase();
     const refuseConnections = async () => {

@@ -6,12 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
 import { Emulator } from '../../src/emulator/portal.js';
 import { httpBuildQuery } from '../../src/protocol/index.js';
 import { installPage, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { describeUnless } from '../helpers/skip.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -22,7 +23,7 @@ let receiver: Receiver;
 let running: RunningEmulator;
 let emulator: Emulator;
 
-describe('emulator installs and guards in Chromium', { skip: available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests` }, () => {
+describeUnless('emulator installs and guards in Chromium', available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests`, () => {
   before(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
     receiver = await startReceiver();

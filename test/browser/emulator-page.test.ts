@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import type { ResumeOutcome } from '../../src/index.js';
 import { eventually } from '../helpers/app.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { describeUnless } from '../helpers/skip.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -18,7 +19,7 @@ if (!available && process.env.REQUIRE_BROWSER === '1') throw new Error(`${CHROMI
 let browser: Browser;
 let stack: Stack;
 
-describe('emulator page in Chromium', { skip: available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests` }, () => {
+describeUnless('emulator page in Chromium', available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests`, () => {
   before(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { createApp, type B24App } from '../../src/index.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -17,6 +17,7 @@ import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js'
 import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
 import { sqliteStore } from '../../src/store/sqlite.js';
 import { eventually, tempDir } from '../helpers/app.js';
+import { describeUnless } from '../helpers/skip.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -28,7 +29,7 @@ let running: RunningEmulator;
 let emulator: Emulator;
 let app: B24App;
 
-describe('a UI install in Chromium against b24-events', { skip: available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests` }, () => {
+describeUnless('a UI install in Chromium against b24-events', available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests`, () => {
   before(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
     server = createServer((req, res) => void app.node(req, res));

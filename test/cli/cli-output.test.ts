@@ -3,13 +3,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { before, describe, it } from 'node:test';
 import { tempDir } from '../helpers/app.js';
-import { runCli } from '../helpers/cli.js';
+import { cliArgs, runCli } from '../helpers/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const db = join(tempDir(), 'output.sqlite');
 const env = { DATABASE_URL: db };
 const LONG_METHOD = `crm.${'x'.repeat(60_000)}`;
@@ -28,7 +26,8 @@ before(async () => {
 
 describe('CLI output', () => {
   it('b24-events inbox | head -1 exits quietly instead of printing an EPIPE stack trace', async () => {
-    const shell = `node --import tsx ${JSON.stringify(MAIN)} inbox --json --limit 400 | head -c 20 >/dev/null; exit \${PIPESTATUS[0]}`;
+    const node = [process.execPath, ...(await cliArgs())].map((arg) => JSON.stringify(arg)).join(' ');
+    const shell = `${node} inbox --json --limit 400 | head -c 20 >/dev/null; exit \${PIPESTATUS[0]}`;
     const child = spawn('bash', ['-c', shell], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += String(chunk)));

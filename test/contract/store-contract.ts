@@ -3,12 +3,14 @@
  * `storeContract` with a factory that opens a new handle on one fresh, shared database.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import type { Store } from '../../src/store/schema.js';
-import { claimDueEvent, finishInboxEvent, insertInboxEvent, requeueInboxEvent } from '../../src/store/inbox.js';
+import { claimDueEvents, finishInboxEvent, insertInboxEvent, requeueInboxEvent } from '../../src/store/inbox.js';
+import type { Lease } from '../../src/store/lease.js';
 import { getInstallation, listInstallations, saveInstallation, updateInstallation } from '../../src/store/installations.js';
 import { claimContinuations, claimReadyCalls, decideParkedCalls, insertParkedCall, settleParkedCall } from '../../src/store/parked-calls.js';
 import { getPermission, recordDecision, recordWaiting } from '../../src/store/permissions.js';
+import { describeUnless } from '../helpers/skip.js';
 
 export interface ContractTarget {
   /** A new handle on the adapter's test database (several may be open at once, like several instances). */
@@ -18,6 +20,7 @@ export interface ContractTarget {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+const lease = (owner: string, now: number, until: number): Lease => ({ owner, now: iso(now), until: iso(until) });
 
 const inboxRow = (key: string, at = iso(T0)) => ({
   body_hash: key,
@@ -48,7 +51,7 @@ const parked = (i: number) => ({
 });
 
 export function storeContract(name: string, makeTarget: () => Promise<ContractTarget>, skip: string | false = false): void {
-  describe(`store contract: ${name}`, { skip }, () => {
+  describeUnless(`store contract: ${name}`, skip, () => {
     let target: ContractTarget;
     let store: Store;
     let other: Store;
@@ -69,6 +72,20 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
       const again = target.open();
       await again.migrate();
       await again.close();
+    });
+
+    it('has the same tables and columns on every engine', async () => {
+      const tables = await store.db.introspection.getTables();
+      const columns = Object.fromEntries(tables.map((t) => [t.name, t.columns.map((c) => c.name).sort()]));
+      assert.deepEqual(columns.inbox, [
+        'application_token_hash', 'attempts', 'body_hash', 'event', 'finished_at', 'id', 'last_error', 'lease_owner', 'locked_until',
+        'member_id', 'next_attempt_at', 'payload', 'received_at', 'status', 'ts',
+      ]);
+      assert.deepEqual(columns.parked_calls, [
+        'attempts', 'continuation', 'continuation_attempts', 'continuation_error', 'continuation_status', 'created_at', 'error', 'finished_at',
+        'id', 'lease_owner', 'locked_until', 'member_id', 'method', 'next_attempt_at', 'params', 'result', 'state', 'token_hash', 'updated_at',
+      ]);
+      assert.deepEqual(Object.keys(columns).sort(), ['b24_events_migrations', 'b24_events_migrations_lock', 'inbox', 'installations', 'parked_calls', 'permissions']);
     });
 
     it('saves, reads and updates installations', async () => {
@@ -115,19 +132,28 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
 
     it('never gives one event to two claimers, and takes over an expired lease', async () => {
       for (let i = 0; i < 20; i++) await insertInboxEvent(store.db, inboxRow(`claim-${i}`));
-      const now = iso(T0 + 1000);
-      const skip = store.dialect === 'postgres';
-      const claims = await Promise.all(Array.from({ length: 30 }, (_, i) => claimDueEvent((i % 2 ? store : other).db, now, iso(T0 + 60_000), skip)));
-      const ids = claims.filter((row) => row !== undefined).map((row) => row.id);
+      const now = T0 + 1000;
+      const claims = await Promise.all(Array.from({ length: 30 }, (_, i) => claimDueEvents(i % 2 ? store : other, lease(`w${i}`, now, T0 + 60_000), 1)));
+      const ids = claims.flat().map((row) => row.id);
       assert.equal(ids.length, new Set(ids).size, 'no event claimed twice');
       assert.equal(ids.length, 21, 'every due event claimed (k1 and claim-0..19)');
-      assert.equal(await claimDueEvent(store.db, now, iso(T0 + 60_000), skip), undefined);
-      const expired = await claimDueEvent(store.db, iso(T0 + 61_000), iso(T0 + 120_000), skip);
+      assert.deepEqual(await claimDueEvents(store, lease('late', now, T0 + 60_000), 5), []);
+      const [expired] = await claimDueEvents(store, lease('heir', T0 + 61_000, T0 + 120_000), 1);
       assert.ok(expired, 'a lease that ran out can be taken over');
-      assert.equal(expired.attempts, 2);
-      await finishInboxEvent(store.db, expired.id, { status: 'failed', error: 'x', at: now });
-      assert.equal(await requeueInboxEvent(other.db, expired.id, now), true);
-      assert.equal(await requeueInboxEvent(other.db, expired.id, now), false, 'a pending event is not requeued');
+      assert.equal(expired.attempts, 2, 'attempts counts the runs started');
+      const first = claims.flat().find((row) => row.id === expired.id)!;
+      assert.equal(await finishInboxEvent(store.db, expired.id, first.lease_owner!, { status: 'done', at: iso(now) }), false, 'the lost lease writes nothing');
+      assert.equal(await finishInboxEvent(store.db, expired.id, 'heir', { status: 'failed', error: 'x', at: iso(now) }), true);
+      assert.equal(await requeueInboxEvent(other.db, expired.id, iso(now)), true);
+      assert.equal(await requeueInboxEvent(other.db, expired.id, iso(now)), false, 'a pending event is not requeued');
+    });
+
+    it('claims several due events at once, oldest first, each with its attempt started', async () => {
+      for (let i = 0; i < 3; i++) await insertInboxEvent(store.db, inboxRow(`many-${i}`, iso(T0 + 200_000)));
+      const rows = await claimDueEvents(other, lease('many', T0 + 200_000, T0 + 260_000), 10);
+      assert.ok(rows.length >= 3);
+      assert.deepEqual(rows.map((row) => row.id), [...rows.map((row) => row.id)].sort((a, b) => a - b));
+      assert.ok(rows.every((row) => row.lease_owner === 'many' && row.status === 'processing' && row.attempts >= 1));
     });
 
     it('keeps the latest decision and does not let a waiting answer erase a fresh one', async () => {
@@ -147,7 +173,7 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
       const ids: number[] = [];
       for (let i = 0; i < 60; i++) ids.push(await insertParkedCall(store.db, parked(i)));
       assert.equal(await decideParkedCalls(store.db, { memberId: 'm', tokenHash: 't1', method: 'voximplant.user.get' }, true, iso(T0)), 60);
-      const claim = (s: Store, owner: string) => claimReadyCalls(s.db, { owner, now: iso(T0 + 1), leaseUntil: iso(T0 + 60_000), limit: 50, skipLocked: s.dialect === 'postgres' });
+      const claim = (s: Store, owner: string) => claimReadyCalls(s, lease(owner, T0 + 1, T0 + 60_000), 50);
       const [a, b] = await Promise.all([claim(store, 'a'), claim(other, 'b')]);
       const claimed = [...a, ...b].map((row) => row.id);
       assert.equal(claimed.length, 60);
@@ -156,8 +182,10 @@ export function storeContract(name: string, makeTarget: () => Promise<ContractTa
       const owner = a.length ? 'a' : 'b';
       assert.equal(await settleParkedCall(store.db, mine.id, 'someone-else', { state: 'done' }), false, 'only the holder may write');
       assert.equal(await settleParkedCall(store.db, mine.id, owner, { state: 'done', result: '[]', finished_at: iso(T0 + 2), next_attempt_at: iso(T0 + 2) }), true);
-      const continuations = await claimContinuations(other.db, { owner: 'c', now: iso(T0 + 3), leaseUntil: iso(T0 + 60_000), limit: 10, skipLocked: other.dialect === 'postgres' });
+      assert.ok([...a, ...b].every((row) => row.attempts === 1), 'a claim starts a replay attempt');
+      const continuations = await claimContinuations(other, lease('c', T0 + 3, T0 + 60_000), 10);
       assert.deepEqual(continuations.map((row) => row.id), [mine.id]);
+      assert.equal(continuations[0]?.continuation_attempts, 1, 'a claim starts a continuation attempt');
     });
   });
 }

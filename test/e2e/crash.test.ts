@@ -12,11 +12,12 @@ import { describe, it } from 'node:test';
 import { serveEmulator } from '../../src/emulator/http.js';
 import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
 import { sha256Hex } from '../../src/protocol/index.js';
-import { sqliteStore } from '../../src/store/sqlite.js';
+import { openStore } from '../../src/store/open.js';
 import { createApp } from '../../src/index.js';
 import * as bodies from '../fixtures/bodies.js';
 import { eventually, FORM, tempDir } from '../helpers/app.js';
 import { startServer } from '../helpers/cli.js';
+import { freshDatabase, postgresUnavailable } from '../helpers/postgres.js';
 import { FULL, FUZZ_SEED } from '../helpers/scale.js';
 
 /** A small seeded generator (mulberry32): the same kill points on every run unless FUZZ_SEED changes. */
@@ -30,64 +31,78 @@ function random(seed: number): () => number {
   };
 }
 
-const ROUNDS = FULL ? 12 : 3;
+const ROUNDS = FULL ? 12 : 2;
 const SENDERS = 6;
 const confirm = (token: string, ts: number) =>
   bodies.methodConfirmGranted.replace(`TOKEN%5D=${bodies.CONFIRM_TOKEN}`, `TOKEN%5D=${token}`).replace('ts=1478790852', `ts=${ts}`);
 
-describe('crash safety', () => {
-  it(`SIGKILL at ${ROUNDS} random moments under ${SENDERS} concurrent senders: every acknowledged event stored once, its ledger row applied once`, async () => {
-    const db = join(tempDir(), 'crash.sqlite');
-    const setup = createApp({ store: sqliteStore(db), workers: false, logger: { level: 'silent' } });
-    await setup.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
-    await setup.close();
-    const next = random(FUZZ_SEED);
-    const acknowledged = new Map<string, number>(); // token -> inbox id
-    const killPoints: number[] = [];
-    let sent = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const server = await startServer(['--db', db]);
-      const killAfter = Math.floor(next() * 40);
-      let ackedThisRound = 0;
-      let killed: Promise<number | null> | undefined;
-      const sender = async (lane: number) => {
-        for (let n = 0; !killed; n++) {
-          const token = `crash${round}x${lane}x${n}`;
-          sent++;
-          try {
-            const response = await fetch(`${server.url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body: confirm(token, 1478790852 + n) });
-            const answer = (await response.json()) as { id: number };
-            assert.equal(response.status, 200, JSON.stringify(answer));
-            acknowledged.set(token, answer.id);
-            if (++ackedThisRound >= killAfter) killed ??= server.kill('SIGKILL');
-          } catch (error) {
-            if (!killed) throw error;
-            return; // the connection died with the server: this event was not acknowledged
-          }
+/** The events test, on a SQLite file or a PostgreSQL database (a URL either way). */
+async function killUnderLoad(db: string): Promise<void> {
+  const setup = createApp({ store: openStore(db), workers: false, logger: { level: 'silent' } });
+  await setup.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+  await setup.close();
+  const next = random(FUZZ_SEED);
+  const acknowledged = new Map<string, number>(); // token -> inbox id
+  const killPoints: number[] = [];
+  let sent = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const server = await startServer(['--db', db]);
+    const killAfter = Math.floor(next() * 40);
+    let ackedThisRound = 0;
+    let killed: Promise<number | null> | undefined;
+    const sender = async (lane: number) => {
+      for (let n = 0; !killed; n++) {
+        const token = `crash${round}x${lane}x${n}`;
+        sent++;
+        try {
+          const response = await fetch(`${server.url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body: confirm(token, 1478790852 + n) });
+          const answer = (await response.json()) as { id: number };
+          assert.equal(response.status, 200, JSON.stringify(answer));
+          acknowledged.set(token, answer.id);
+          if (++ackedThisRound >= killAfter) killed ??= server.kill('SIGKILL');
+        } catch (error) {
+          if (!killed) throw error;
+          return; // the connection died with the server: this event was not acknowledged
         }
-      };
-      await Promise.all(Array.from({ length: SENDERS }, (_, lane) => sender(lane)));
-      await killed;
-      killPoints.push(ackedThisRound);
+      }
+    };
+    await Promise.all(Array.from({ length: SENDERS }, (_, lane) => sender(lane)));
+    await killed;
+    killPoints.push(ackedThisRound);
+  }
+  // The last restart: the database as a new process finds it (SQLite replays its WAL), then read.
+  const restarted = await startServer(['--db', db]);
+  await restarted.stop();
+  const store = openStore(db);
+  const inbox = await store.db.selectFrom('inbox').select(['id', 'payload']).where('event', '=', 'ONAPPMETHODCONFIRM').execute();
+  const ledger = await store.db.selectFrom('permissions').select(['token_hash', 'state']).execute();
+  await store.close();
+  const inboxByHash = new Map<string, number[]>();
+  for (const row of inbox) {
+    const hash = (JSON.parse(row.payload) as { data: { TOKEN: string } }).data.TOKEN.replace('sha256:', '');
+    inboxByHash.set(hash, [...(inboxByHash.get(hash) ?? []), Number(row.id)]);
+  }
+  for (const [token, id] of acknowledged) assert.deepEqual(inboxByHash.get(sha256Hex(token)), [id], `acknowledged ${token} stored once as ${id}`);
+  assert.ok([...inboxByHash.values()].every((ids) => ids.length === 1), 'no event stored twice');
+  assert.deepEqual(new Set(ledger.map((p) => p.token_hash)), new Set(inboxByHash.keys()), 'a ledger row for each stored event, none without one');
+  assert.equal(ledger.length, inboxByHash.size);
+  assert.ok(ledger.every((p) => p.state === 'granted'));
+  process.stdout.write(`# crash ${db.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'}: ${ROUNDS} kills after ${killPoints.join(', ')} acknowledgements; ${acknowledged.size} acknowledged, ${inbox.length} stored, ${sent} sent\n`);
+}
+
+const pgUnavailable = await postgresUnavailable();
+
+describe('crash safety', () => {
+  const title = `SIGKILL at ${ROUNDS} random moments under ${SENDERS} concurrent senders: every acknowledged event stored once, its ledger row applied once`;
+  it(`${title} (SQLite)`, () => killUnderLoad(join(tempDir(), 'crash.sqlite')));
+
+  it(`${title} (PostgreSQL)`, { skip: pgUnavailable ?? false }, async () => {
+    const database = await freshDatabase();
+    try {
+      await killUnderLoad(database.url);
+    } finally {
+      await database.drop();
     }
-    // The last restart: open the file as a new process would (SQLite replays its WAL), then read it.
-    const restarted = await startServer(['--db', db]);
-    await restarted.stop();
-    const file = new SQLite(db, { readonly: true });
-    const inbox = file.prepare("select id, payload from inbox where event = 'ONAPPMETHODCONFIRM'").all() as { id: number; payload: string }[];
-    const ledger = file.prepare('select token_hash, state from permissions').all() as { token_hash: string; state: string }[];
-    file.close();
-    const inboxByHash = new Map<string, number[]>();
-    for (const row of inbox) {
-      const hash = (JSON.parse(row.payload) as { data: { TOKEN: string } }).data.TOKEN.replace('sha256:', '');
-      inboxByHash.set(hash, [...(inboxByHash.get(hash) ?? []), row.id]);
-    }
-    for (const [token, id] of acknowledged) assert.deepEqual(inboxByHash.get(sha256Hex(token)), [id], `acknowledged ${token} stored once as ${id}`);
-    assert.ok([...inboxByHash.values()].every((ids) => ids.length === 1), 'no event stored twice');
-    assert.deepEqual(new Set(ledger.map((p) => p.token_hash)), new Set(inboxByHash.keys()), 'a ledger row for each stored event, none without one');
-    assert.equal(ledger.length, inboxByHash.size);
-    assert.ok(ledger.every((p) => p.state === 'granted'));
-    process.stdout.write(`# crash: ${ROUNDS} kills after ${killPoints.join(', ')} acknowledgements; ${acknowledged.size} acknowledged, ${inbox.length} stored, ${sent} sent\n`);
   });
 
   it('SIGKILL while a parked call is being replayed: the calls stay ready under the dead lease, then run once after it', async () => {

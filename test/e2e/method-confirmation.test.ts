@@ -128,7 +128,7 @@ describe('method confirmation, end to end against the emulator', () => {
     await eventually(async () => (await receiverOnly.calls.list({ state: 'ready' })).length === 3);
     // A worker claims the ready calls and dies before it sends anything.
     const now = Date.now();
-    const claimed = await claimReadyCalls(receiverOnly.store.db, { owner: 'dead-worker', now: new Date(now).toISOString(), leaseUntil: new Date(now + 1500).toISOString(), limit: 50 });
+    const claimed = await claimReadyCalls(receiverOnly.store, { owner: 'dead-worker', now: new Date(now).toISOString(), until: new Date(now + 1500).toISOString() }, 50);
     assert.equal(claimed.length, 3);
 
     const survivor = stack.newApp({ parkedCalls: { leaseMs: 1500, pollMs: 20, retryDelayMs: 20 } });

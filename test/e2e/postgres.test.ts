@@ -1,12 +1,13 @@
 /** Several instances on one PostgreSQL database: the method-confirmation flow shared between them. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import pg from 'pg';
 import type { ResumeOutcome } from '../../src/index.js';
 import { postgresStore } from '../../src/store/postgres.js';
 import { eventually } from '../helpers/app.js';
 import { freshDatabase, postgresUnavailable, type FreshDatabase } from '../helpers/postgres.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { describeUnless } from '../helpers/skip.js';
 
 const unavailable = await postgresUnavailable();
 
@@ -24,7 +25,7 @@ function stackOnFreshDatabase() {
   return on;
 }
 
-describe('instances sharing a PostgreSQL database', { skip: unavailable ?? false }, () => {
+describeUnless('instances sharing a PostgreSQL database', unavailable ?? false, () => {
   const on = stackOnFreshDatabase();
 
   it('installs, parks, and resumes each call once across three instances', async () => {
@@ -63,7 +64,7 @@ describe('instances sharing a PostgreSQL database', { skip: unavailable ?? false
   });
 });
 
-describe('NOTIFY between instances', { skip: unavailable ?? false }, () => {
+describeUnless('NOTIFY between instances', unavailable ?? false, () => {
   const on = stackOnFreshDatabase();
   before(() => on.stack.app.close()); // from here on, only the instances below run
 
@@ -84,10 +85,13 @@ describe('NOTIFY between instances', { skip: unavailable ?? false }, () => {
     // The listening connection is cut (a restart, a failover): the instance listens again.
     const admin = new pg.Client({ connectionString: on.database.url });
     await admin.connect();
-    const { rowCount } = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'b24-events listener'");
-    await admin.end();
+    // Only this file's database: other test files (and other test runs) share the server.
+    const listeners = "from pg_stat_activity where application_name = 'b24-events listener' and datname = $1";
+    const { rowCount } = await admin.query(`select pg_terminate_backend(pid) ${listeners}`, [on.database.name]);
     assert.equal(rowCount, 1);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Listening again: a new connection whose last statement was its LISTEN.
+    await eventually(async () => (await admin.query(`select 1 ${listeners} and state = 'idle' and query ilike 'listen%'`, [on.database.name])).rowCount === 1, 10_000);
+    await admin.end();
     on.stack.emulator.expireTokens(on.stack.memberId);
     await receiver.rest(on.stack.memberId).call('voximplant.user.get', {});
     await on.stack.emulator.decide(on.stack.emulator.waiting()[0]!.id, false);

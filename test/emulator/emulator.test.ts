@@ -4,7 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
 import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
-import { decodeForm } from '../../src/protocol/index.js';
+import { decodeForm, LeakyBucket } from '../../src/protocol/index.js';
+
+/** A leaky bucket whose clock stopped when it was made. */
+class FrozenBucket extends LeakyBucket {
+  private readonly at = Date.now();
+  override tryTake(): boolean {
+    return super.tryTake(this.at);
+  }
+}
 
 /** A stand-in app that records what the portal sends it and answers 200. */
 const received: { path: string; body: string }[] = [];
@@ -131,7 +139,11 @@ describe('the emulator behaves as PROTOCOL.md says', () => {
   it('enforces the per-portal rate limit with QUERY_LIMIT_EXCEEDED (503)', async () => {
     const { body } = await admin('install', {});
     const token = (decodeForm(received.at(-1)!.body) as { auth: Record<string, string> }).auth.access_token!;
-    assert.equal(body.memberId, emulator.portal(body.memberId as string).memberId);
+    const portal = emulator.portal(body.memberId as string);
+    assert.equal(body.memberId, portal.memberId);
+    // The portal's own limit on a clock that stands still: the 60 requests count as one instant, however slowly a
+    // loaded machine gets them through (the bucket's draining over time is the leaky-bucket unit tests' business).
+    portal.bucket = new FrozenBucket(portal.bucket!.limit);
     const statuses = await Promise.all(Array.from({ length: 60 }, () => rest('app.info', { auth: token }).then((r) => r.status)));
     assert.ok(statuses.includes(503));
     assert.ok(statuses.filter((s) => s === 200).length <= 50);

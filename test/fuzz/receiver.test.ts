@@ -4,7 +4,7 @@
  * in the answer or in any log line.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { createServer } from '../../src/server/server.js';
@@ -13,6 +13,7 @@ import type { TestApp } from '../helpers/app.js';
 import { engines, rowCounts } from '../helpers/engines.js';
 import { FUZZ_SEED, fuzzRuns } from '../helpers/scale.js';
 import { APP_TOKEN, fuzzCase, INSTALLED, type FuzzCase } from './cases.js';
+import { describeUnless } from '../helpers/skip.js';
 
 /** Cases run in this file, per engine, for the report of `npm run test:full`. */
 const tally: Record<string, { cases: number; accepted: number; refused: Record<string, number> }> = {};
@@ -22,7 +23,7 @@ function assertNoSecret(text: string, secrets: string[], label: string): void {
 }
 
 for (const engine of await engines()) {
-  describe(`fuzz: the receiver on ${engine.name}`, { skip: engine.skip }, () => {
+  describeUnless(`fuzz: the receiver on ${engine.name}`, engine.skip, () => {
     let t: TestApp;
     let server: FastifyInstance;
     let url: string;

@@ -1,8 +1,66 @@
-/** Runs the `b24-events` CLI as a separate process, as a user would. */
+/**
+ * Runs the `b24-events` CLI, as a user would.
+ *
+ * Starting `node --import tsx src/cli/main.ts` costs well over a second of CPU per command (tsx compiles every
+ * source file again in each process), and the CLI tests run over a hundred commands. So src/cli/main.ts is
+ * bundled with esbuild (the compiler tsx itself uses; dependencies stay external) into
+ * node_modules/.cache/b24-events-test/, named by the hash of its text so a changed source never runs stale
+ * (test/run.mjs builds it once and names it in B24_TEST_CLI; a test file run alone builds it on first use), and:
+ *
+ * - runCli (a short command) hands it to a host process that runs one command after another, each a fresh
+ *   import of the bundle with its own argv, environment, output and exit code (see cli-host.mjs);
+ * - startProcess/startServer (serve, emulator: long-running, stopped by signals) start a real `node` process on it.
+ *
+ * B24_TEST_CLI_HOST=0 runs every command as its own process; B24_TEST_CLI=tsx runs the sources through tsx, each
+ * command its own process, as before.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const HOST = fileURLToPath(new URL('./cli-host.mjs', import.meta.url));
+const CACHE = fileURLToPath(new URL('../../node_modules/.cache/b24-events-test/', import.meta.url));
+const TSX = process.env.B24_TEST_CLI === 'tsx';
+
+let entry: Promise<string> | undefined;
+
+/** The node arguments that start the CLI: `[bundle]`, or `['--import', 'tsx', main.ts]` with B24_TEST_CLI=tsx. */
+export async function cliArgs(): Promise<string[]> {
+  return TSX ? ['--import', 'tsx', MAIN] : [await cliBundle()];
+}
+
+/** The CLI bundle's path, built on first use unless B24_TEST_CLI names one. */
+function cliBundle(): Promise<string> {
+  entry ??= process.env.B24_TEST_CLI ? Promise.resolve(process.env.B24_TEST_CLI) : bundle();
+  return entry;
+}
+
+/** Bundles src/cli/main.ts as test/run.mjs does. */
+async function bundle(): Promise<string> {
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [MAIN],
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+  });
+  const text = result.outputFiles[0]!.text;
+  const file = join(CACHE, `main-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.mjs`);
+  if (!existsSync(file)) {
+    mkdirSync(CACHE, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, text);
+    renameSync(temporary, file); // test files build at once; each writes whole, the last rename wins
+  }
+  return file;
+}
 
 export interface CliResult {
   code: number | null;
@@ -10,20 +68,73 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+const commandEnv = (env: Record<string, string>) => ({ ...process.env, LOG_LEVEL: 'info', ...env });
+
+export async function startCli(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  return spawn(process.execPath, [...(await cliArgs()), ...args], { env: commandEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const child = startCli(args, env);
+/** Runs a short command to its end: its exit code and output. */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  if (TSX || process.env.B24_TEST_CLI_HOST === '0') return runProcess(args, env);
+  return host().run(await cliBundle(), args, commandEnv(env));
+}
+
+async function runProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const child = await startCli(args, env);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+interface Host {
+  run(bundle: string, args: string[], env: Record<string, string | undefined>): Promise<CliResult>;
+}
+
+let running: Host | undefined;
+
+/** The host process of this test file, started on first use; it ends when this process does. */
+function host(): Host {
+  if (running) return running;
+  const child = spawn(process.execPath, [HOST], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const waiting = new Map<number, { resolve: (result: CliResult) => void; reject: (error: Error) => void }>();
+  let stray = '';
+  let next = 0;
+  child.stdout!.on('data', (chunk) => (stray += String(chunk)));
+  child.stderr!.on('data', (chunk) => (stray += String(chunk)));
+  const idle = () => {
+    if (waiting.size > 0) return;
+    child.unref();
+    child.channel?.unref();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
+  };
+  child.on('message', (message: CliResult & { id: number }) => {
+    const { id, ...result } = message;
+    waiting.get(id)?.resolve(result);
+    waiting.delete(id);
+    idle();
+  });
+  child.on('exit', (code, signal) => {
+    running = undefined;
+    for (const { reject } of waiting.values()) reject(new Error(`the CLI host ended (${signal ?? code}):\n${stray}`));
+    waiting.clear();
+  });
+  idle();
+  running = {
+    run(bundle, args, env) {
+      return new Promise<CliResult>((resolve, reject) => {
+        const id = ++next;
+        waiting.set(id, { resolve, reject });
+        child.ref();
+        child.channel?.ref();
+        child.send({ id, bundle, args, env });
+      });
+    },
+  };
+  return running;
 }
 
 export interface RunningProcess {
@@ -35,7 +146,7 @@ export interface RunningProcess {
 
 /** Starts a long-running command and waits until its output matches `ready`; answers the match too. */
 export async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<RunningProcess & { match: RegExpExecArray }> {
-  const child = startCli(args, env);
+  const child = await startCli(args, env);
   let output = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0]} did not start:\n${output}`)), 30_000);
