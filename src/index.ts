@@ -2,6 +2,9 @@
 export { createApp, DEFAULT_DATABASE, DEFAULT_MAX_BODY_BYTES } from './app/create-app.js';
 export type { AppOptions, B24App, EventName, InboxApi } from './app/create-app.js';
 export type { CallsApi, InstallationsApi } from './app/state-api.js';
+export type { Readiness } from './app/readiness.js';
+export { replayFailedEvents, retryFailedCalls } from './app/bulk.js';
+export { dashboard, type DashboardOptions } from './server/dashboard/plugin.js';
 export type { BindResult } from './core/binding.js';
 export type { CallOptions, CallOutcome, PortalClient } from './core/portal-client.js';
 export type { ResumeContext, ResumeHandler, ResumeOutcome } from './core/continuation-task.js';

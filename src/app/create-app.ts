@@ -26,6 +26,9 @@ import { fetchAdapter } from '../http/fetch.js';
 import { nodeAdapter } from '../http/node.js';
 import { fastifyPlugin, type FastifyPluginOptions } from '../http/fastify.js';
 import { createMetrics } from './metrics.js';
+import { timedHandle, timedHandler } from './observe.js';
+import { checkReadiness, type Readiness } from './readiness.js';
+import { retryFailedCall } from '../store/retry.js';
 import { receiverLog } from './refusal-log.js';
 import { stateApi, type CallsApi, type InstallationsApi } from './state-api.js';
 
@@ -86,6 +89,8 @@ export interface B24App {
   permissions(memberId?: string): Promise<Permission[]>;
   calls: CallsApi;
   inbox: InboxApi;
+  /** What /readyz answers: the store reachable, migrations applied, workers running. */
+  readiness(): Promise<Readiness>;
   metrics: ReturnType<typeof createMetrics>['registry'];
   log: Logger;
   store: Store;
@@ -109,10 +114,10 @@ export function createApp(options: AppOptions = {}): B24App {
   };
   const prover = new OriginProver(oauth, { ...defaultVerificationLimits, ...options.verification });
   const installPage: InstallPageOptions = { scriptUrl: process.env.B24_JS_URL || undefined, ...options.installPage };
-  const metrics = createMetrics();
+  const metrics = createMetrics(store);
   const handlers = new Map<string, EventHandler[]>();
   const resumers = new Map<string, ResumeHandler>();
-  const rest = new RestClient(new InstallationTokens(store, oauth), options.rest);
+  const rest = new RestClient(new InstallationTokens(store, oauth, metrics.countRefresh), options.rest, metrics.observeRest);
 
   const bind = async (memberId: string) => {
     if (!publicUrl) throw new Error('PUBLIC_URL (or the publicUrl option) is not set, so there is no address to bind events to.');
@@ -165,13 +170,13 @@ export function createApp(options: AppOptions = {}): B24App {
       return receiver.receiveInstallerFrame(incoming, query);
     },
   };
-  const handle = createHandle(receivers, failed, installPage);
+  const handle = timedHandle(createHandle(receivers, failed, installPage), metrics.observeIngest);
   const read = stateApi(store, ready);
 
   const app: B24App = {
     on(name, handler) {
       const key = name.toUpperCase();
-      handlers.set(key, [...(handlers.get(key) ?? []), handler as EventHandler]);
+      handlers.set(key, [...(handlers.get(key) ?? []), timedHandler(key, handler as EventHandler, metrics.observeHandler)]);
       return app;
     },
     resume(name, handler) {
@@ -187,7 +192,15 @@ export function createApp(options: AppOptions = {}): B24App {
     fastify: fastifyPlugin(handle, maxBodyBytes),
     installations: read.installations,
     permissions: read.permissions,
-    calls: read.calls,
+    calls: {
+      ...read.calls,
+      retry: async (id) => {
+        await ready();
+        const retried = await retryFailedCall(store.db, id, new Date().toISOString());
+        if (retried) runner.wake('replays');
+        return retried;
+      },
+    },
     inbox: {
       list: read.inbox.list,
       replay: async (id) => {
@@ -197,6 +210,8 @@ export function createApp(options: AppOptions = {}): B24App {
         return requeued;
       },
     },
+    readiness: () =>
+      checkReadiness(store, ready, () => (options.workers === false ? 'off' : closed ? 'stopped' : workersStarted ? 'running' : 'not started')),
     metrics: metrics.registry,
     log,
     store,

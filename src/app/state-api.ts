@@ -17,6 +17,8 @@ export interface InstallationsApi {
 export interface CallsApi {
   list(query?: ParkedCallQuery): Promise<ParkedCall[]>;
   get(id: number): Promise<ParkedCall | undefined>;
+  /** Sends a failed call back to be replayed (and its continuation to run again). False when it is not failed. */
+  retry(id: number): Promise<boolean>;
 }
 
 export function stateApi(store: Store, ready: () => Promise<void>) {
@@ -41,7 +43,7 @@ export function stateApi(store: Store, ready: () => Promise<void>) {
     return rows.map((row) => permissionView(row, current.get(row.member_id)));
   }
 
-  const calls: CallsApi = {
+  const calls: Omit<CallsApi, 'retry'> = {
     list: async (query) => (await listParkedCalls(await db(), query)).map(parkedCallView),
     get: async (id) => {
       const row = await getParkedCall(await db(), id);

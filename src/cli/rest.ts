@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { decodeForm, redact } from '../protocol/index.js';
 import type { ParkedCall } from '../core/views.js';
+import { callsRetryCommand } from './calls-retry.js';
 import { openApp, UsageError, wholeNumber, withDb, withJson, type DbOptions } from './common.js';
 import { print } from './output.js';
 
@@ -42,7 +43,8 @@ export function callsCommand(): Command {
   return withJson(
     withDb(
       new Command('calls')
-        .description('list parked calls, newest first')
+        .enablePositionalOptions()
+        .description('list parked calls, newest first; "calls retry ID|--failed" sends failed ones back')
         .option('--member-id <id>', 'only this portal')
         .addOption(new Option('--state <state>', 'only this state').choices(['waiting', 'ready', 'done', 'denied', 'failed']))
         .option('--limit <n>', 'at most this many', wholeNumber('--limit'), 100),
@@ -61,7 +63,7 @@ export function callsCommand(): Command {
         ['RESULT OR ERROR', outcome],
       ], 'No parked calls.');
     }),
-  );
+  ).addCommand(callsRetryCommand());
 }
 
 export function bindCommand(): Command {

@@ -33,6 +33,8 @@ export class InstallationTokens implements TokenSource {
   constructor(
     private readonly store: Store,
     private readonly oauth: OAuthSettings,
+    /** Told of each refresh sent to an OAuth server: whether it answered new tokens. */
+    private readonly onRefresh: (ok: boolean) => void = () => {},
   ) {}
 
   async current(memberId: string): Promise<PortalAccess> {
@@ -61,7 +63,9 @@ export class InstallationTokens implements TokenSource {
     // The portal's own region's server (docs/protocol.md#73-two-oauth-servers); rows from before regions were kept: by server_endpoint.
     const server = oauthServerFor(this.oauth.servers, row.oauth_server ?? row.server_endpoint);
     if (!server) throw new PortalUnavailableError(memberId, `its OAuth server ${hostOf(row.oauth_server ?? row.server_endpoint)} is not in B24_OAUTH_URL.`);
-    const answer = await refreshTokens(server, credentials, row.refresh_token).catch(async (error: unknown) => {
+    const sent = refreshTokens(server, credentials, row.refresh_token);
+    sent.then(() => this.onRefresh(true), () => this.onRefresh(false));
+    const answer = await sent.catch(async (error: unknown) => {
       // Another instance may have spent the refresh token first; then its new pair is in the store.
       const now = await getInstallation(this.store.db, memberId);
       if (now?.access_token && now.access_token !== stale.accessToken) return undefined;

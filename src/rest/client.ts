@@ -60,6 +60,9 @@ export interface BatchAnswer {
   access: PortalAccess;
 }
 
+/** Told of every HTTP request the client makes (each retry is one): its method, how long it took, what it threw. */
+export type RestObserver = (observation: { method: string; seconds: number; error?: unknown }) => void;
+
 export const accessTokenHash = (access: PortalAccess): string => tokenHash(access.accessToken);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,6 +73,7 @@ export class RestClient {
   constructor(
     private readonly tokens: TokenSource,
     settings: Partial<RestSettings> = {},
+    private readonly observe: RestObserver = () => {},
   ) {
     this.settings = { ...defaultRestSettings, ...settings };
   }
@@ -91,10 +95,13 @@ export class RestClient {
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       await sleep(this.bucket(memberId).reserve(Date.now()));
+      const started = performance.now();
       try {
         const body = await sendRest(access.clientEndpoint, method, params, access.accessToken, this.settings.timeoutMs);
+        this.observe({ method, seconds: (performance.now() - started) / 1000 });
         return { body, access };
       } catch (error) {
+        this.observe({ method, seconds: (performance.now() - started) / 1000, error });
         if (error instanceof ExpiredToken && !refreshed) {
           access = await this.tokens.refresh(memberId, access);
           refreshed = true;
