@@ -12,12 +12,16 @@ import { decodeForm, parseRawEvent } from '../src/protocol/index.js';
 import { APPLICATION_TOKEN, DOMAIN, MEMBER_ID, methodConfirmGranted } from '../test/fixtures/bodies.js';
 
 const count = Number(process.argv[2] ?? 2000);
-const bodies = Array.from({ length: count }, (_, i) => Buffer.from(methodConfirmGranted.replace('ts=1478790852', `ts=${1478790852 + i}`)));
+const bodies = Array.from({ length: count }, (_, i) =>
+  Buffer.from(methodConfirmGranted.replace('ts=1478790852', `ts=${1478790852 + i}`)),
+);
 const headers = { 'content-type': 'application/x-www-form-urlencoded' };
 
 function rate(label: string, ms: number): number {
   const perSecond = (count / ms) * 1000;
-  process.stdout.write(`${label.padEnd(44)} ${perSecond.toFixed(0).padStart(8)} events/s  (${(ms / count).toFixed(3)} ms each)\n`);
+  process.stdout.write(
+    `${label.padEnd(44)} ${perSecond.toFixed(0).padStart(8)} events/s  (${(ms / count).toFixed(3)} ms each)\n`,
+  );
   return perSecond;
 }
 

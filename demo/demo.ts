@@ -33,18 +33,26 @@ function freePort(): Promise<number> {
 
 function cli(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += String(c)));
     child.stderr.on('data', (c) => (err += String(c)));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`b24-events ${args.join(' ')} failed (${code}):\n${err || out}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`b24-events ${args.join(' ')} failed (${code}):\n${err || out}`)),
+    );
   });
 }
 
 /** Starts a long-running command; answers, once its output matches `ready`, a reader of everything it printed. */
 function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<() => string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -95,23 +103,37 @@ async function main() {
 
   say(`Start the Bitrix24 emulator on ${emulatorUrl} and the b24-events server on ${appUrl}`);
   await startProcess(['emulator', '--port', String(emulatorPort), '--app-url', appUrl], env, /Bitrix24 emulator on/);
-  const serverOutput = await startProcess(['serve', '--port', String(appPort), '--app', APP], { ...env, LOG_LEVEL: 'info' }, /b24-events is serving/);
+  const serverOutput = await startProcess(
+    ['serve', '--port', String(appPort), '--app', APP],
+    { ...env, LOG_LEVEL: 'info' },
+    /b24-events is serving/,
+  );
   /** The line the demo's continuation (demo/app.ts) prints in the server's output for one call. */
   const continuationLine = (callId: number) =>
-    until(`the continuation of call #${callId}`, async () => new RegExp(`^continuation ran for call #${callId}: .*$`, 'm').exec(serverOutput())?.[0]);
+    until(
+      `the continuation of call #${callId}`,
+      async () => new RegExp(`^continuation ran for call #${callId}: .*$`, 'm').exec(serverOutput())?.[0],
+    );
   show('both are up');
 
-  say('The administrator installs the app: the portal sends ONAPPINSTALL, the server verifies it with the OAuth server');
+  say(
+    'The administrator installs the app: the portal sends ONAPPINSTALL, the server verifies it with the OAuth server',
+  );
   show(await cli(['emulator', 'install'], env));
   const portal = await until('the app to bind its events', async () => {
-    const [p] = JSON.parse(await cli(['emulator', 'portals', '--json'], env)) as { memberId: string; bindings: { event: string }[] }[];
+    const [p] = JSON.parse(await cli(['emulator', 'portals', '--json'], env)) as {
+      memberId: string;
+      bindings: { event: string }[];
+    }[];
     return p && p.bindings.length >= 3 ? p : undefined;
   });
   show(`the app bound ${portal.bindings.map((b) => b.event).join(', ')}`);
   const memberId = portal.memberId;
 
   say('The app calls voximplant.user.get, which needs the administrator’s permission, and parks the call');
-  const waiting = JSON.parse(await cli(['call', '--member-id', memberId, 'voximplant.user.get', 'USER_ID=1', '--park', 'sync-phone-users'], env)) as { status: string; parkedCallId: number };
+  const waiting = JSON.parse(
+    await cli(['call', '--member-id', memberId, 'voximplant.user.get', 'USER_ID=1', '--park', 'sync-phone-users'], env),
+  ) as { status: string; parkedCallId: number };
   show(`outcome: ${waiting.status}, parked call #${waiting.parkedCallId}`);
   if (waiting.status !== 'waiting') throw new Error('the call did not wait for confirmation');
 
@@ -120,7 +142,9 @@ async function main() {
   const [request] = JSON.parse(await cli(['emulator', 'requests', '--json'], env)) as { id: number }[];
   show(await cli(['emulator', 'allow', String(request!.id)], env));
 
-  say('The server replays the parked call with the granted token, stores its result and runs the continuation (demo/app.ts)');
+  say(
+    'The server replays the parked call with the granted token, stores its result and runs the continuation (demo/app.ts)',
+  );
   const done = await until('the parked call to finish', async () => {
     const calls = JSON.parse(await cli(['calls', '--json'], env)) as Call[];
     const call = calls.find((c) => c.id === waiting.parkedCallId);
@@ -133,7 +157,9 @@ async function main() {
 
   say('A decision binds one access token: the token expires, the app refreshes it, and calls again');
   show(await cli(['emulator', 'expire-token', '--member-id', memberId], env));
-  const second = JSON.parse(await cli(['call', '--member-id', memberId, 'voximplant.user.get', 'USER_ID=2', '--park', 'sync-phone-users'], env)) as { status: string; parkedCallId: number };
+  const second = JSON.parse(
+    await cli(['call', '--member-id', memberId, 'voximplant.user.get', 'USER_ID=2', '--park', 'sync-phone-users'], env),
+  ) as { status: string; parkedCallId: number };
   show(`outcome: ${second.status}, parked call #${second.parkedCallId} (a new token must be confirmed again)`);
   if (second.status !== 'waiting') throw new Error('the call with the new token did not wait');
 
@@ -154,7 +180,10 @@ async function main() {
 }
 
 main()
-  .then(() => 0, (error: Error) => (process.stderr.write(`\n${paint('31', `Demo failed: ${error.message}`)}\n`), 1))
+  .then(
+    () => 0,
+    (error: Error) => (process.stderr.write(`\n${paint('31', `Demo failed: ${error.message}`)}\n`), 1),
+  )
   .then((code) => {
     for (const child of children) child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

@@ -94,7 +94,16 @@ const compiled = (file) => join(OUT, relative(ROOT, file)).replace(/\.ts$/, '.mj
 // The CLI on its own, with all its sources in one file: the CLI host (test/helpers/cli-host.mjs) imports it afresh
 // for each command, and shared chunks would keep the sources' state from one command to the next.
 const cli = join(OUT, 'cli.mjs');
-await build({ entryPoints: [MAIN], outfile: cli, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+await build({
+  entryPoints: [MAIN],
+  outfile: cli,
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+});
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const child = spawn(

@@ -100,7 +100,8 @@ export interface B24App {
   close(): Promise<void>;
 }
 
-const isLogger = (value: AppOptions['logger']): value is Logger => typeof (value as Logger | undefined)?.child === 'function';
+const isLogger = (value: AppOptions['logger']): value is Logger =>
+  typeof (value as Logger | undefined)?.child === 'function';
 
 export function createApp(options: AppOptions = {}): B24App {
   const store = options.store ?? sqliteStore(DEFAULT_DATABASE);
@@ -117,10 +118,15 @@ export function createApp(options: AppOptions = {}): B24App {
   const metrics = createMetrics(store);
   const handlers = new Map<string, EventHandler[]>();
   const resumers = new Map<string, ResumeHandler>();
-  const rest = new RestClient(new InstallationTokens(store, oauth, metrics.countRefresh), options.rest, metrics.observeRest);
+  const rest = new RestClient(
+    new InstallationTokens(store, oauth, metrics.countRefresh),
+    options.rest,
+    metrics.observeRest,
+  );
 
   const bind = async (memberId: string) => {
-    if (!publicUrl) throw new Error('PUBLIC_URL (or the publicUrl option) is not set, so there is no address to bind events to.');
+    if (!publicUrl)
+      throw new Error('PUBLIC_URL (or the publicUrl option) is not set, so there is no address to bind events to.');
     return bindEvents(rest, memberId, publicUrl, handlers.keys());
   };
   const rebind = rebindAfterInstall(store, publicUrl ? bind : undefined);
@@ -129,7 +135,14 @@ export function createApp(options: AppOptions = {}): B24App {
   // One runner for all leased work; each kind of work is a task on it.
   const parkedCallSettings = { ...defaultParkedCallSettings, ...options.parkedCalls };
   const runner = new Runner(store, log)
-    .add(new InboxTask(store, (event) => [...(builtIn[event] ?? []), ...(handlers.get(event) ?? [])], { ...defaultInboxSettings, ...options.inbox }, (outcome) => metrics.countHandled(outcome)))
+    .add(
+      new InboxTask(
+        store,
+        (event) => [...(builtIn[event] ?? []), ...(handlers.get(event) ?? [])],
+        { ...defaultInboxSettings, ...options.inbox },
+        (outcome) => metrics.countHandled(outcome),
+      ),
+    )
     .add(new ReplayTask(store, rest, parkedCallSettings, log, () => runner.wake('continuations')))
     .add(new ContinuationTask(store, (name) => resumers.get(name), parkedCallSettings));
   const wakeWorkers = () => runner.wake();
@@ -176,7 +189,10 @@ export function createApp(options: AppOptions = {}): B24App {
   const app: B24App = {
     on(name, handler) {
       const key = name.toUpperCase();
-      handlers.set(key, [...(handlers.get(key) ?? []), timedHandler(key, handler as EventHandler, metrics.observeHandler)]);
+      handlers.set(key, [
+        ...(handlers.get(key) ?? []),
+        timedHandler(key, handler as EventHandler, metrics.observeHandler),
+      ]);
       return app;
     },
     resume(name, handler) {
@@ -211,7 +227,9 @@ export function createApp(options: AppOptions = {}): B24App {
       },
     },
     readiness: () =>
-      checkReadiness(store, ready, () => (options.workers === false ? 'off' : closed ? 'stopped' : workersStarted ? 'running' : 'not started')),
+      checkReadiness(store, ready, () =>
+        options.workers === false ? 'off' : closed ? 'stopped' : workersStarted ? 'running' : 'not started',
+      ),
     metrics: metrics.registry,
     log,
     store,

@@ -26,7 +26,12 @@ export function createMetrics(store?: Store) {
     labelNames: ['event', 'outcome'] as const,
     registers,
   });
-  const refused = new Counter({ name: 'b24_events_refusals_total', help: 'Deliveries refused, by reason (the error code answered).', labelNames: ['reason'] as const, registers });
+  const refused = new Counter({
+    name: 'b24_events_refusals_total',
+    help: 'Deliveries refused, by reason (the error code answered).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
   const ingest = new Histogram({
     name: 'b24_events_ingest_duration_seconds',
     help: 'Time from a delivery reaching handle() to its answer, by HTTP status.',
@@ -40,7 +45,12 @@ export function createMetrics(store?: Store) {
     labelNames: ['event', 'outcome'] as const,
     registers,
   });
-  const handlerFailures = new Counter({ name: 'b24_events_handler_failures_total', help: 'Handler runs that threw or timed out, by event.', labelNames: ['event'] as const, registers });
+  const handlerFailures = new Counter({
+    name: 'b24_events_handler_failures_total',
+    help: 'Handler runs that threw or timed out, by event.',
+    labelNames: ['event'] as const,
+    registers,
+  });
   const handlerDuration = new Histogram({
     name: 'b24_events_handler_duration_seconds',
     help: 'How long one registered handler took on one event, by event.',
@@ -48,7 +58,12 @@ export function createMetrics(store?: Store) {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
     registers,
   });
-  const restCalls = new Counter({ name: 'b24_events_rest_calls_total', help: 'REST requests to portals, by method and outcome.', labelNames: ['method', 'outcome'] as const, registers });
+  const restCalls = new Counter({
+    name: 'b24_events_rest_calls_total',
+    help: 'REST requests to portals, by method and outcome.',
+    labelNames: ['method', 'outcome'] as const,
+    registers,
+  });
   const restDuration = new Histogram({
     name: 'b24_events_rest_call_duration_seconds',
     help: 'REST request latency, by method.',
@@ -56,7 +71,12 @@ export function createMetrics(store?: Store) {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
-  const refreshes = new Counter({ name: 'b24_events_token_refreshes_total', help: 'OAuth token refreshes, by outcome (ok, failed).', labelNames: ['outcome'] as const, registers });
+  const refreshes = new Counter({
+    name: 'b24_events_token_refreshes_total',
+    help: 'OAuth token refreshes, by outcome (ok, failed).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   if (store) storeGauges(store, registry);
 
   return {

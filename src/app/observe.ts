@@ -20,7 +20,11 @@ export function timedHandle(handle: Handle, observe: (status: number, seconds: n
 }
 
 /** A registered handler with each run's time observed, whether it returned or threw. */
-export function timedHandler(event: string, handler: EventHandler, observe: (event: string, seconds: number) => void): EventHandler {
+export function timedHandler(
+  event: string,
+  handler: EventHandler,
+  observe: (event: string, seconds: number) => void,
+): EventHandler {
   return async (payload, ctx) => {
     const started = performance.now();
     try {

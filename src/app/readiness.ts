@@ -26,14 +26,24 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
 }
 
 const said = (error: unknown) =>
-  (error instanceof Error ? error.message : String(error)).replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]').slice(0, 200);
+  (error instanceof Error ? error.message : String(error))
+    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]')
+    .slice(0, 200);
 
-export async function checkReadiness(store: Store, ready: () => Promise<void>, workers: () => WorkerState): Promise<Readiness> {
+export async function checkReadiness(
+  store: Store,
+  ready: () => Promise<void>,
+  workers: () => WorkerState,
+): Promise<Readiness> {
   const checks: Readiness['checks'] = { store: 'unknown', migrations: 'unknown', workers: workers() };
   try {
     await withTimeout(ready(), 'the store');
   } catch (error) {
-    return { ready: false, checks: { ...checks, store: 'unreachable' }, reason: `the store could not be opened or migrated: ${said(error)}` };
+    return {
+      ready: false,
+      checks: { ...checks, store: 'unreachable' },
+      reason: `the store could not be opened or migrated: ${said(error)}`,
+    };
   }
   try {
     const latest = await withTimeout(latestMigration(store.db), 'the store');
@@ -41,9 +51,14 @@ export async function checkReadiness(store: Store, ready: () => Promise<void>, w
     if (!latest) return { ready: false, checks: { ...checks, migrations: 'none' }, reason: 'no migration is applied' };
     checks.migrations = latest;
   } catch (error) {
-    return { ready: false, checks: { ...checks, store: 'unreachable' }, reason: `the store does not answer: ${said(error)}` };
+    return {
+      ready: false,
+      checks: { ...checks, store: 'unreachable' },
+      reason: `the store does not answer: ${said(error)}`,
+    };
   }
   checks.workers = workers();
-  if (checks.workers === 'not started' || checks.workers === 'stopped') return { ready: false, checks, reason: `the workers are ${checks.workers}` };
+  if (checks.workers === 'not started' || checks.workers === 'stopped')
+    return { ready: false, checks, reason: `the workers are ${checks.workers}` };
   return { ready: true, checks };
 }

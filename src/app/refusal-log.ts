@@ -37,7 +37,11 @@ export function refusalLog(log: Logger, settings: Partial<RefusalLogSettings> = 
   const flush = (code: string, window: Window) => {
     if (window.timer) clearTimeout(window.timer);
     window.timer = undefined;
-    if (window.suppressed > 0) log.warn({ error: code, suppressed: window.suppressed }, 'refusals not logged (rate limit); /metrics counts them all');
+    if (window.suppressed > 0)
+      log.warn(
+        { error: code, suppressed: window.suppressed },
+        'refusals not logged (rate limit); /metrics counts them all',
+      );
     window.suppressed = 0;
   };
   return (refusal) => {
@@ -50,12 +54,23 @@ export function refusalLog(log: Logger, settings: Partial<RefusalLogSettings> = 
     }
     if (window.logged < perSecond) {
       window.logged++;
-      log.warn({ event: short(refusal.event), memberId: short(refusal.memberId), error: refusal.error, reason: refusal.reason }, 'event refused');
+      log.warn(
+        {
+          event: short(refusal.event),
+          memberId: short(refusal.memberId),
+          error: refusal.error,
+          reason: refusal.reason,
+        },
+        'event refused',
+      );
       return;
     }
     window.suppressed++;
     const current = window;
-    current.timer ??= setTimeout(() => flush(refusal.error, current), Math.max(0, current.startedAt + 1000 - at)).unref();
+    current.timer ??= setTimeout(
+      () => flush(refusal.error, current),
+      Math.max(0, current.startedAt + 1000 - at),
+    ).unref();
   };
 }
 
@@ -69,7 +84,12 @@ export function receiverLog(log: Logger, metrics: ReturnType<typeof createMetric
         const { inboxId, event, memberId, duplicate } = outcome.receipt;
         log.info({ inboxId, event, memberId, duplicate }, 'event stored');
       } else {
-        logRefusal({ event: outcome.event, memberId: outcome.memberId, error: outcome.error.code, reason: outcome.error.message });
+        logRefusal({
+          event: outcome.event,
+          memberId: outcome.memberId,
+          error: outcome.error.code,
+          reason: outcome.error.message,
+        });
       }
     },
     failed(error: unknown, status: 500 | 503): void {

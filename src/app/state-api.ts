@@ -1,7 +1,16 @@
 /** The app's faces on its state, for the API, the CLI and pages: installations (list, get, and add by hand), the permission ledger, parked calls and the inbox. */
 import { tokenHash } from '../protocol/index.js';
 import { registerInstallation, type ManualInstallation } from '../core/installations.js';
-import { inboxEntryView, installationView, parkedCallView, permissionView, type InboxEntry, type InstallationView, type ParkedCall, type Permission } from '../core/views.js';
+import {
+  inboxEntryView,
+  installationView,
+  parkedCallView,
+  permissionView,
+  type InboxEntry,
+  type InstallationView,
+  type ParkedCall,
+  type Permission,
+} from '../core/views.js';
 import { listInboxEvents, type InboxQuery } from '../store/inbox.js';
 import { getInstallation, listInstallations } from '../store/installations.js';
 import { getParkedCall, listParkedCalls, type ParkedCallQuery } from '../store/parked-calls.js';
@@ -39,7 +48,8 @@ export function stateApi(store: Store, ready: () => Promise<void>) {
   async function permissions(memberId?: string): Promise<Permission[]> {
     const rows = await listPermissions(await db(), memberId);
     const current = new Map<string, string>();
-    for (const i of await listInstallations(store.db)) if (i.access_token) current.set(i.member_id, tokenHash(i.access_token));
+    for (const i of await listInstallations(store.db))
+      if (i.access_token) current.set(i.member_id, tokenHash(i.access_token));
     return rows.map((row) => permissionView(row, current.get(row.member_id)));
   }
 
@@ -51,6 +61,9 @@ export function stateApi(store: Store, ready: () => Promise<void>) {
     },
   };
 
-  const inbox = { list: async (query?: InboxQuery): Promise<InboxEntry[]> => (await listInboxEvents(await db(), query)).map(inboxEntryView) };
+  const inbox = {
+    list: async (query?: InboxQuery): Promise<InboxEntry[]> =>
+      (await listInboxEvents(await db(), query)).map(inboxEntryView),
+  };
   return { installations, permissions, calls, inbox };
 }

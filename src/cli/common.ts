@@ -14,7 +14,9 @@ export interface DbOptions {
 
 export function withDb(command: Command): Command {
   return command.addOption(
-    new Option('--db <url>', 'SQLite file (or sqlite:/file: URL), or a postgres:// URL').env('DATABASE_URL').default(DEFAULT_DATABASE),
+    new Option('--db <url>', 'SQLite file (or sqlite:/file: URL), or a postgres:// URL')
+      .env('DATABASE_URL')
+      .default(DEFAULT_DATABASE),
   );
 }
 
@@ -23,7 +25,11 @@ export function withJson(command: Command): Command {
 }
 
 /** An app on the database for commands that read or change state; it runs no handlers. */
-export async function openApp(options: DbOptions, run: (app: B24App) => Promise<void>, extra: AppOptions = {}): Promise<void> {
+export async function openApp(
+  options: DbOptions,
+  run: (app: B24App) => Promise<void>,
+  extra: AppOptions = {},
+): Promise<void> {
   const app = createApp({ store: openStore(options.db), workers: false, logger: { level: 'warn' }, ...extra });
   try {
     await app.ready();
@@ -36,7 +42,8 @@ export async function openApp(options: DbOptions, run: (app: B24App) => Promise<
 export function wholeNumber(name: string, min = 1) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}, not "${value}".`);
+    if (!/^\d+$/.test(value) || n < min)
+      throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}, not "${value}".`);
     return n;
   };
 }

@@ -12,7 +12,8 @@ import { adminCommands } from './emulator-admin.js';
 function rateLimit(value: string): RateLimit | false {
   if (value === 'off') return false;
   const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
-  if (!match || Number(match[1]) <= 0 || Number(match[2]) < 1) throw new UsageError(`--rate-limit must be PER_SECOND/BURST (like 2/50) or off, not "${value}".`);
+  if (!match || Number(match[1]) <= 0 || Number(match[2]) < 1)
+    throw new UsageError(`--rate-limit must be PER_SECOND/BURST (like 2/50) or off, not "${value}".`);
   return { perSecond: Number(match[1]), burst: Number(match[2]) };
 }
 
@@ -40,8 +41,16 @@ function start(options: StartOptions) {
       confirmMethods: ['voximplant.user.get', ...options.confirmMethod],
     });
     const eastPort = options.eastPort ?? (options.port === 0 ? 0 : options.port + 1);
-    const running = await serveEmulator(emulator, { port: options.port, eastPort, host: options.host, appUrl: options.appUrl }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') throw new Error(`port ${options.port} or ${eastPort} (the east OAuth server) is in use: choose others with --port and --east-port.`);
+    const running = await serveEmulator(emulator, {
+      port: options.port,
+      eastPort,
+      host: options.host,
+      appUrl: options.appUrl,
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE')
+        throw new Error(
+          `port ${options.port} or ${eastPort} (the east OAuth server) is in use: choose others with --port and --east-port.`,
+        );
       throw error;
     });
     process.stdout.write(
@@ -64,15 +73,30 @@ function start(options: StartOptions) {
 
 export function emulatorCommand(): Command {
   const command = new Command('emulator')
-    .description('run a fake Bitrix24 portal (OAuth, REST, confirmations, events); subcommands act as its administrator')
+    .description(
+      'run a fake Bitrix24 portal (OAuth, REST, confirmations, events); subcommands act as its administrator',
+    )
     .enablePositionalOptions()
     .option('--port <n>', 'port to listen on', wholeNumber('--port', 0), 3100)
-    .option('--east-port <n>', 'port of the east region OAuth server (default: --port + 1; 0: any free port)', wholeNumber('--east-port', 0))
+    .option(
+      '--east-port <n>',
+      'port of the east region OAuth server (default: --port + 1; 0: any free port)',
+      wholeNumber('--east-port', 0),
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--app-url <url>', 'the app under development', 'http://127.0.0.1:3000')
     .addOption(new Option('--client-id <id>', "the app's client_id").env('B24_CLIENT_ID').default(EMULATOR_CLIENT_ID))
-    .addOption(new Option('--client-secret <secret>', "the app's client_secret").env('B24_CLIENT_SECRET').default(EMULATOR_CLIENT_SECRET, 'the emulator default'))
-    .option('--confirm-method <method>', 'another method that needs the administrator’s confirmation (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .addOption(
+      new Option('--client-secret <secret>', "the app's client_secret")
+        .env('B24_CLIENT_SECRET')
+        .default(EMULATOR_CLIENT_SECRET, 'the emulator default'),
+    )
+    .option(
+      '--confirm-method <method>',
+      'another method that needs the administrator’s confirmation (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
     .option('--token-ttl <seconds>', 'access token lifetime', wholeNumber('--token-ttl'), 3600)
     .option('--rate-limit <rate/burst>', 'per-portal request limit, or off', '2/50');
   command.action(async (options: StartOptions) => start(options)());

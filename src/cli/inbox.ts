@@ -24,23 +24,32 @@ export function inboxCommand(): Command {
         .description('list stored events, newest first; "inbox replay ID" runs one again')
         .option('--event <name>', 'only this event (e.g. ONAPPMETHODCONFIRM)')
         .option('--member-id <id>', 'only this portal')
-        .addOption(new Option('--status <status>', 'only this status').choices(['pending', 'processing', 'done', 'failed']))
+        .addOption(
+          new Option('--status <status>', 'only this status').choices(['pending', 'processing', 'done', 'failed']),
+        )
         .option('--limit <n>', 'at most this many', wholeNumber('--limit'), 50),
     ),
-  ).action(async (options: ListOptions) =>
-    openApp(options, async (app) => {
-      print<InboxEntry>(await app.inbox.list(options), options.json, [
-        ['ID', (e) => e.id],
-        ['MEMBER ID', (e) => e.memberId],
-        ['EVENT', (e) => e.event],
-        ['TS', (e) => e.ts],
-        ['RECEIVED AT', (e) => e.receivedAt],
-        ['STATUS', (e) => e.status],
-        ['ATTEMPTS', (e) => e.attempts],
-        ['LAST ERROR', (e) => e.lastError],
-      ], 'The inbox is empty.');
-    }),
-  ).addCommand(replayCommand());
+  )
+    .action(async (options: ListOptions) =>
+      openApp(options, async (app) => {
+        print<InboxEntry>(
+          await app.inbox.list(options),
+          options.json,
+          [
+            ['ID', (e) => e.id],
+            ['MEMBER ID', (e) => e.memberId],
+            ['EVENT', (e) => e.event],
+            ['TS', (e) => e.ts],
+            ['RECEIVED AT', (e) => e.receivedAt],
+            ['STATUS', (e) => e.status],
+            ['ATTEMPTS', (e) => e.attempts],
+            ['LAST ERROR', (e) => e.lastError],
+          ],
+          'The inbox is empty.',
+        );
+      }),
+    )
+    .addCommand(replayCommand());
 }
 
 interface ReplayOptions extends DbOptions {
@@ -52,18 +61,26 @@ interface ReplayOptions extends DbOptions {
 function replayCommand(): Command {
   return withDb(
     new Command('replay')
-      .description("run a finished or failed event's handlers again; with --status failed, every failed event matching --event and --member-id")
+      .description(
+        "run a finished or failed event's handlers again; with --status failed, every failed event matching --event and --member-id",
+      )
       .argument('[id]', 'inbox id', wholeNumber('id'))
       .addOption(new Option('--status <status>', 'replay every event in this status').choices(['failed']))
       .option('--event <name>', 'with --status: only this event')
       .option('--member-id <id>', 'with --status: only this portal'),
   ).action(async (id: number | undefined, options: ReplayOptions) => {
-    if ((id === undefined) === (options.status === undefined)) throw new Error('give either an inbox ID or --status failed (with --event, --member-id to narrow it).');
-    if (id !== undefined && (options.event || options.memberId)) throw new Error('--event and --member-id go with --status failed, not with an ID.');
+    if ((id === undefined) === (options.status === undefined))
+      throw new Error('give either an inbox ID or --status failed (with --event, --member-id to narrow it).');
+    if (id !== undefined && (options.event || options.memberId))
+      throw new Error('--event and --member-id go with --status failed, not with an ID.');
     await openApp(options, async (app) => {
       if (id === undefined) {
         const ids = await replayFailedEvents(app, { event: options.event, memberId: options.memberId });
-        process.stdout.write(ids.length === 0 ? 'No failed events match.\n' : `${ids.length} failed event${ids.length === 1 ? '' : 's'} queued again (${ids.join(', ')}); a running server picks them up within a second.\n`);
+        process.stdout.write(
+          ids.length === 0
+            ? 'No failed events match.\n'
+            : `${ids.length} failed event${ids.length === 1 ? '' : 's'} queued again (${ids.join(', ')}); a running server picks them up within a second.\n`,
+        );
         return;
       }
       if (!(await app.inbox.replay(id))) {

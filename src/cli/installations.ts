@@ -5,20 +5,32 @@ import { openApp, withDb, withJson, type DbOptions } from './common.js';
 import { print } from './output.js';
 
 export function installationsCommand(): Command {
-  return withJson(withDb(new Command('installations').enablePositionalOptions().description('list installations; "installations add" registers one by hand'))).action(
-    async (options: DbOptions & { json: boolean }) =>
+  return withJson(
+    withDb(
+      new Command('installations')
+        .enablePositionalOptions()
+        .description('list installations; "installations add" registers one by hand'),
+    ),
+  )
+    .action(async (options: DbOptions & { json: boolean }) =>
       openApp(options, async (app) => {
-        print<InstallationView>(await app.installations.list(), options.json, [
-          ['MEMBER ID', (i) => i.memberId],
-          ['DOMAIN', (i) => i.domain],
-          ['STATUS', (i) => i.status],
-          ['VERSION', (i) => i.version],
-          ['OAUTH SERVER', (i) => (i.oauthServer ? new URL(i.oauthServer).host : '-')],
-          ['APP TOKEN', (i) => i.applicationTokenFingerprint],
-          ['INSTALLED AT', (i) => i.installedAt],
-        ], 'No installations.');
+        print<InstallationView>(
+          await app.installations.list(),
+          options.json,
+          [
+            ['MEMBER ID', (i) => i.memberId],
+            ['DOMAIN', (i) => i.domain],
+            ['STATUS', (i) => i.status],
+            ['VERSION', (i) => i.version],
+            ['OAUTH SERVER', (i) => (i.oauthServer ? new URL(i.oauthServer).host : '-')],
+            ['APP TOKEN', (i) => i.applicationTokenFingerprint],
+            ['INSTALLED AT', (i) => i.installedAt],
+          ],
+          'No installations.',
+        );
       }),
-  ).addCommand(addCommand());
+    )
+    .addCommand(addCommand());
 }
 
 interface AddOptions extends DbOptions {
@@ -34,7 +46,11 @@ function addCommand(): Command {
       .description('register an installation by hand, for apps whose install flow lives elsewhere')
       .requiredOption('--member-id <id>', "the portal's member_id")
       .requiredOption('--domain <host>', "the portal's domain, e.g. portal.bitrix24.com")
-      .addOption(new Option('--application-token <token>', 'the application_token Bitrix24 sent with ONAPPINSTALL').env('B24_APPLICATION_TOKEN').makeOptionMandatory())
+      .addOption(
+        new Option('--application-token <token>', 'the application_token Bitrix24 sent with ONAPPINSTALL')
+          .env('B24_APPLICATION_TOKEN')
+          .makeOptionMandatory(),
+      )
       .option('--client-endpoint <url>', 'REST endpoint (default https://DOMAIN/rest/)'),
   ).action(async (options: AddOptions) =>
     openApp(options, async (app) => {
@@ -45,4 +61,3 @@ function addCommand(): Command {
     }),
   );
 }
-

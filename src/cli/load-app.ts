@@ -32,17 +32,26 @@ export async function loadAppModule(path: string, app: B24App): Promise<void> {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /^\.[mc]?tsx?$/.test(extname(file))) {
-      throw new UsageError(`--app ${path}: a TypeScript module needs a TypeScript loader: run the server with "npx tsx" (npm start does), or compile the module to JavaScript.`);
+      throw new UsageError(
+        `--app ${path}: a TypeScript module needs a TypeScript loader: run the server with "npx tsx" (npm start does), or compile the module to JavaScript.`,
+      );
     }
-    throw new Error(`--app ${path} could not be loaded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`--app ${path} could not be loaded: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   const register = registerOf(module);
   if (!register) {
-    throw new UsageError(`--app ${path} exports no function: export default (app) => { app.on(...); app.resume(...); } or export function register(app).`);
+    throw new UsageError(
+      `--app ${path} exports no function: export default (app) => { app.on(...); app.resume(...); } or export function register(app).`,
+    );
   }
   try {
     await register(app);
   } catch (error) {
-    throw new Error(`--app ${path}: its function failed while registering handlers: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `--app ${path}: its function failed while registering handlers: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }

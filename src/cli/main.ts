@@ -27,7 +27,10 @@ for (const stream of [process.stdout, process.stderr]) {
 function packageVersion(): string {
   for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
     try {
-      const found = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      const found = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (found.name === 'b24-events' && found.version) return found.version;
     } catch {
       // no package.json here: look further up

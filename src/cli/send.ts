@@ -22,7 +22,12 @@ export function sendCommand(): Command {
     .option('--member-id <id>', 'auth.member_id (default: random)')
     .option('--application-token <token>', 'auth.application_token (default: random)')
     .option('--domain <host>', 'auth.domain', 'portal.bitrix24.com')
-    .option('--set <path=value>', 'override a field, e.g. --set data.CONFIRMED=0 (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option(
+      '--set <path=value>',
+      'override a field, e.g. --set data.CONFIRMED=0 (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
     .option('--json', 'print {status, body} as JSON', false)
     .option('--print', 'print the encoded body instead of sending it', false)
     .action(async (name: string, options: SendOptions) => {
@@ -34,8 +39,14 @@ export function sendCommand(): Command {
         return;
       }
       if (!options.url) throw new UsageError('--url is required to send (or use --print).');
-      if (!URL.canParse(options.url) || !/^https?:$/.test(new URL(options.url).protocol)) throw new UsageError(`--url "${options.url}" is not an http(s) URL.`);
-      const response = await fetch(options.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, signal: AbortSignal.timeout(15_000) });
+      if (!URL.canParse(options.url) || !/^https?:$/.test(new URL(options.url).protocol))
+        throw new UsageError(`--url "${options.url}" is not an http(s) URL.`);
+      const response = await fetch(options.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+        signal: AbortSignal.timeout(15_000),
+      });
       const text = await response.text();
       if (options.json) {
         let parsed: unknown = text;

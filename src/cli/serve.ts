@@ -15,11 +15,23 @@ interface ServeOptions extends DbOptions {
 /** What a real install needs and the server cannot guess: one warning each, naming the variable, never a value. */
 function warnAboutConfiguration(app: B24App, host: string): void {
   const env = process.env;
-  if (!env.B24_CLIENT_ID) app.log.warn('B24_CLIENT_ID is not set: installs cannot be verified (ONAPPINSTALL is refused) and tokens cannot be refreshed');
-  if (!env.B24_CLIENT_SECRET) app.log.warn('B24_CLIENT_SECRET is not set: installs cannot be verified (ONAPPINSTALL is refused) and tokens cannot be refreshed');
-  if (!env.PUBLIC_URL) app.log.warn('PUBLIC_URL is not set: events are not bound after install, so the portal sends only the install and uninstall events');
+  if (!env.B24_CLIENT_ID)
+    app.log.warn(
+      'B24_CLIENT_ID is not set: installs cannot be verified (ONAPPINSTALL is refused) and tokens cannot be refreshed',
+    );
+  if (!env.B24_CLIENT_SECRET)
+    app.log.warn(
+      'B24_CLIENT_SECRET is not set: installs cannot be verified (ONAPPINSTALL is refused) and tokens cannot be refreshed',
+    );
+  if (!env.PUBLIC_URL)
+    app.log.warn(
+      'PUBLIC_URL is not set: events are not bound after install, so the portal sends only the install and uninstall events',
+    );
   if (/^(127\.|localhost$|::1$)/.test(host)) {
-    app.log.warn({ host }, 'HOST is a loopback address: only this machine reaches the server (set HOST=0.0.0.0 in a container or without a local proxy)');
+    app.log.warn(
+      { host },
+      'HOST is a loopback address: only this machine reaches the server (set HOST=0.0.0.0 in a container or without a local proxy)',
+    );
   }
 }
 
@@ -27,9 +39,16 @@ export function serveCommand(): Command {
   return withDb(
     new Command('serve')
       .description('serve POST /bitrix24/events and /bitrix24/install, /health and /metrics')
-      .addOption(new Option('--port <n>', 'port to listen on').env('PORT').default(3000).argParser(wholeNumber('--port', 0)))
+      .addOption(
+        new Option('--port <n>', 'port to listen on').env('PORT').default(3000).argParser(wholeNumber('--port', 0)),
+      )
       .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1'))
-      .addOption(new Option('--app <module>', 'a module whose default export (app) => {...} registers app.on and app.resume handlers').env('B24_APP')),
+      .addOption(
+        new Option(
+          '--app <module>',
+          'a module whose default export (app) => {...} registers app.on and app.resume handlers',
+        ).env('B24_APP'),
+      ),
   ).action(async (options: ServeOptions) => {
     const app = createApp({ store: openStore(options.db), publicUrl: process.env.PUBLIC_URL });
     try {

@@ -21,9 +21,16 @@ export function eventsUrl(publicUrl: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/bitrix24/events`;
 }
 
-export async function bindEvents(rest: RestClient, memberId: string, publicUrl: string, registered: Iterable<string>): Promise<BindResult[]> {
+export async function bindEvents(
+  rest: RestClient,
+  memberId: string,
+  publicUrl: string,
+  registered: Iterable<string>,
+): Promise<BindResult[]> {
   const handler = eventsUrl(publicUrl);
-  const events = [...new Set([...ALWAYS_BOUND, ...[...registered].map((e) => e.toUpperCase())])].filter((e) => e !== 'ONAPPINSTALL');
+  const events = [...new Set([...ALWAYS_BOUND, ...[...registered].map((e) => e.toUpperCase())])].filter(
+    (e) => e !== 'ONAPPINSTALL',
+  );
   const results: BindResult[] = [];
   for (const event of events) {
     try {
@@ -41,7 +48,10 @@ export async function bindEvents(rest: RestClient, memberId: string, publicUrl: 
  * The built-in handler of ONAPPINSTALL (an install or an update, docs/protocol.md#72-updates-arrive-as-onappinstall)
  * and ONAPPUPDATE: binds the app's events again, from the inbox after the answer, while the installation is active.
  */
-export function rebindAfterInstall(store: Store, bind: ((memberId: string) => Promise<BindResult[]>) | undefined): EventHandler {
+export function rebindAfterInstall(
+  store: Store,
+  bind: ((memberId: string) => Promise<BindResult[]>) | undefined,
+): EventHandler {
   return async (event, ctx) => {
     if (!bind) return;
     const installation = await getInstallation(store.db, event.auth.memberId);

@@ -51,7 +51,11 @@ export class ContinuationTask implements Task<ParkedCallRow, 'done' | 'skipped'>
     this.leaseMs = settings.leaseMs;
     this.pollMs = settings.pollMs;
     this.timeoutMs = settings.handlerTimeoutMs;
-    this.retry = { maxAttempts: settings.maxContinuationAttempts, baseMs: settings.retryDelayMs, maxMs: settings.maxRetryDelayMs };
+    this.retry = {
+      maxAttempts: settings.maxContinuationAttempts,
+      baseMs: settings.retryDelayMs,
+      maxMs: settings.maxRetryDelayMs,
+    };
   }
 
   claim(lease: Lease, limit: number): Promise<ParkedCallRow[]> {
@@ -59,7 +63,13 @@ export class ContinuationTask implements Task<ParkedCallRow, 'done' | 'skipped'>
   }
 
   describe(call: ParkedCallRow) {
-    return { callId: call.id, memberId: call.member_id, method: call.method, continuation: call.continuation, attempt: call.continuation_attempts };
+    return {
+      callId: call.id,
+      memberId: call.member_id,
+      method: call.method,
+      continuation: call.continuation,
+      attempt: call.continuation_attempts,
+    };
   }
 
   async run(call: ParkedCallRow, { signal, log }: RunContext): Promise<'done' | 'skipped'> {
@@ -74,7 +84,11 @@ export class ContinuationTask implements Task<ParkedCallRow, 'done' | 'skipped'>
 
   complete(call: ParkedCallRow, owner: string, status: 'done' | 'skipped'): Promise<boolean> {
     const at = new Date().toISOString();
-    return settleParkedCall(this.store.db, call.id, owner, { continuation_status: status, continuation_error: null, updated_at: at });
+    return settleParkedCall(this.store.db, call.id, owner, {
+      continuation_status: status,
+      continuation_error: null,
+      updated_at: at,
+    });
   }
 
   async fail(call: ParkedCallRow, owner: string, failure: Failure): Promise<FailOutcome> {

@@ -83,7 +83,11 @@ export class InboxTask implements Task<InboxRow> {
     const event = normaliseEvent(JSON.parse(row.payload));
     const ctx = { inboxId: row.id, memberId: row.member_id, attempt: row.attempts, log };
     for (const handler of this.handlersFor(row.event)) {
-      await withTimeout((handlerSignal) => handler(event, { ...ctx, signal: handlerSignal }), this.settings.handlerTimeoutMs, signal);
+      await withTimeout(
+        (handlerSignal) => handler(event, { ...ctx, signal: handlerSignal }),
+        this.settings.handlerTimeoutMs,
+        signal,
+      );
     }
   }
 
@@ -99,7 +103,9 @@ export class InboxTask implements Task<InboxRow> {
       this.store.db,
       row.id,
       owner,
-      retryAt ? { status: 'pending', error: failure.error, retryAt } : { status: 'failed', error: failure.error, at: new Date().toISOString() },
+      retryAt
+        ? { status: 'pending', error: failure.error, retryAt }
+        : { status: 'failed', error: failure.error, at: new Date().toISOString() },
     );
     if (!kept) return 'lost';
     this.observe({ inboxId: row.id, event: row.event, status: retryAt ? 'retry' : 'failed' });

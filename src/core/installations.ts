@@ -16,7 +16,11 @@ export interface ProvedInstall {
 }
 
 /** Stores an install (first, repeated or an update) with the fresh tokens of the OAuth answer that proved it. */
-export async function saveProvedInstallation(db: Db, proof: Extract<Proof, { by: 'oauth' }>, install: ProvedInstall): Promise<void> {
+export async function saveProvedInstallation(
+  db: Db,
+  proof: Extract<Proof, { by: 'oauth' }>,
+  install: ProvedInstall,
+): Promise<void> {
   const { tokens, installation: previous, oauthServer } = proof;
   const at = install.now.toISOString();
   await saveInstallation(db, {

@@ -18,7 +18,10 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     name: 'b24-events',
     level: settings.level ?? process.env.LOG_LEVEL ?? 'info',
     // An `auth` object (the event's block) keeps its non-secret fields; an `auth` string (a REST parameter) is a token.
-    redact: { paths: redactPaths, censor: (value) => (value !== null && typeof value === 'object' ? redact(value) : REDACTED) },
+    redact: {
+      paths: redactPaths,
+      censor: (value) => (value !== null && typeof value === 'object' ? redact(value) : REDACTED),
+    },
   };
   if (settings.destination) return pino(options, settings.destination as pino.DestinationStream);
   const pretty = settings.pretty ?? Boolean(process.stdout.isTTY);

@@ -27,7 +27,13 @@ export interface PortalClient {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function portalClient(store: Store, rest: RestClient, memberId: string, onReady: () => void, ready: () => Promise<void>): PortalClient {
+export function portalClient(
+  store: Store,
+  rest: RestClient,
+  memberId: string,
+  onReady: () => void,
+  ready: () => Promise<void>,
+): PortalClient {
   return {
     async call<R>(rawMethod: string, params: Params = {}, options: CallOptions = {}): Promise<CallOutcome<R>> {
       await ready();
@@ -37,7 +43,8 @@ export function portalClient(store: Store, rest: RestClient, memberId: string, o
         const { body } = await rest.request(memberId, rawMethod, params);
         return { status: 'ok', result: body.result as R, time: body.time, next: body.next, total: body.total };
       } catch (error) {
-        if (!(error instanceof MethodConfirmWaiting || error instanceof MethodConfirmDenied) || !error.token) throw error;
+        if (!(error instanceof MethodConfirmWaiting || error instanceof MethodConfirmDenied) || !error.token)
+          throw error;
         const token: TokenInfo = error.token;
         const key = { memberId, tokenHash: token.tokenHash, method };
         const at = new Date().toISOString();

@@ -6,7 +6,14 @@
  * member_id shows that Bitrix24 issued those tokens to this app. Refreshes on behalf of unproved requests are bounded
  * (a rate, a concurrency cap, a memory of recent failures), so forged installs cannot make the app flood the server.
  */
-import { B24EventsError, LeakyBucket, secretsEqual, sha256Hex, type AnyRawEvent, type RateLimit } from '../protocol/index.js';
+import {
+  B24EventsError,
+  LeakyBucket,
+  secretsEqual,
+  sha256Hex,
+  type AnyRawEvent,
+  type RateLimit,
+} from '../protocol/index.js';
 import {
   credentialsFrom,
   hostOf,
@@ -37,7 +44,11 @@ export class EventNotVerifiedError extends B24EventsError {
 /** Too many installs are being proved at once (a flood of forged ones, most likely): try again shortly. */
 export class VerificationBusyError extends B24EventsError {
   constructor() {
-    super('verification_busy', 'Too many installs are being verified with the OAuth server right now; try again in a few seconds.', 503);
+    super(
+      'verification_busy',
+      'Too many installs are being verified with the OAuth server right now; try again in a few seconds.',
+      503,
+    );
   }
 }
 
@@ -46,7 +57,8 @@ const explain: Record<RefusalReason, (memberId: string) => string> = {
     `No installation is known for member_id ${m}. Events are accepted once the app has received ONAPPINSTALL from this portal, or after "b24-events installations add".`,
   installation_not_finished: (m) =>
     `The installation for member_id ${m} is not finished (ONAPPINSTALL said INSTALLED=N); events are accepted once it is.`,
-  uninstalled: (m) => `The app was uninstalled from member_id ${m}; its events are refused until the portal installs the app again.`,
+  uninstalled: (m) =>
+    `The app was uninstalled from member_id ${m}; its events are refused until the portal installs the app again.`,
   token_mismatch: (m) =>
     `auth.application_token does not match the one stored for member_id ${m}. If the app was reinstalled while this server missed the event, register the new token with "b24-events installations add".`,
 };
@@ -63,7 +75,8 @@ export function verifyApplicationToken(
 ): { ok: true; installation: Installation } | { ok: false; error: EventNotVerifiedError } {
   if (!installation) return { ok: false, error: refusal('unknown_portal', memberId) };
   if (installation.status === 'uninstalled') return { ok: false, error: refusal('uninstalled', memberId) };
-  if (!secretsEqual(installation.application_token, applicationToken)) return { ok: false, error: refusal('token_mismatch', memberId) };
+  if (!secretsEqual(installation.application_token, applicationToken))
+    return { ok: false, error: refusal('token_mismatch', memberId) };
   if (installation.status === 'installing') return { ok: false, error: refusal('installation_not_finished', memberId) };
   return { ok: true, installation };
 }
@@ -92,7 +105,11 @@ export const defaultVerificationLimits: VerificationLimits = {
 };
 
 const notVerified = (memberId: string, why: string) =>
-  new EventNotVerifiedError('install_not_verified', memberId, `The install for member_id ${memberId} could not be proved genuine: ${why}`);
+  new EventNotVerifiedError(
+    'install_not_verified',
+    memberId,
+    `The install for member_id ${memberId} could not be proved genuine: ${why}`,
+  );
 
 export class OriginProver {
   private readonly bucket: LeakyBucket;
@@ -116,7 +133,13 @@ export class OriginProver {
     const check = verifyApplicationToken(installation, memberId, raw.auth.application_token);
     const auth = raw.auth as { refresh_token?: unknown; server_endpoint: string };
     const proveInstall = () =>
-      this.proveTokens({ memberId, refreshToken: auth.refresh_token, serverEndpoint: auth.server_endpoint, applicationToken: raw.auth.application_token, installation });
+      this.proveTokens({
+        memberId,
+        refreshToken: auth.refresh_token,
+        serverEndpoint: auth.server_endpoint,
+        applicationToken: raw.auth.application_token,
+        installation,
+      });
     // The same bytes were proved before, application_token included: genuine, even if the portal has moved on since
     // (an uninstall, a spent refresh token). It is stored again (docs/protocol.md#71-identical-bodies-can-be-two-events) but changes no state.
     const repeat = async () => installation !== undefined && (await bodySeenBefore(db, bodyHash));
@@ -143,7 +166,11 @@ export class OriginProver {
     const server = oauthServerFor(this.oauth.servers, input.serverEndpoint);
     if (!server) throw new UnknownOAuthServerError(memberId, hostOf(input.serverEndpoint));
     const credentials = credentialsFrom(this.oauth);
-    if (!credentials) throw notVerified(memberId, 'B24_CLIENT_ID and B24_CLIENT_SECRET are not configured, so its tokens cannot be checked with the OAuth server.');
+    if (!credentials)
+      throw notVerified(
+        memberId,
+        'B24_CLIENT_ID and B24_CLIENT_SECRET are not configured, so its tokens cannot be checked with the OAuth server.',
+      );
     if (typeof input.refreshToken !== 'string' || input.refreshToken === '') {
       throw notVerified(memberId, 'it carries no refresh token to check with the OAuth server.');
     }
@@ -166,10 +193,14 @@ export class OriginProver {
     }
     // Any user who opens an app with a UI gets a refresh token of their own: a refresh proves the portal, not the
     // sender. Replacing an active installation's application_token therefore takes an administrator's token.
-    const replacesToken = installation?.status === 'active' && !secretsEqual(installation.application_token, input.applicationToken);
+    const replacesToken =
+      installation?.status === 'active' && !secretsEqual(installation.application_token, input.applicationToken);
     if (replacesToken && !(await this.isAdministrator(tokens))) {
       this.remember(key, 'it would replace the application_token with a token of a user who is not an administrator.');
-      throw notVerified(memberId, 'it would replace the application_token with a token of a user who is not an administrator.');
+      throw notVerified(
+        memberId,
+        'it would replace the application_token with a token of a user who is not an administrator.',
+      );
     }
     return { by: 'oauth', installation, tokens, oauthServer: server };
   }
@@ -178,7 +209,13 @@ export class OriginProver {
   private async isAdministrator(tokens: TokenAnswer): Promise<boolean> {
     if (!tokens.client_endpoint) return false;
     try {
-      const answer = await sendRest(tokens.client_endpoint, 'user.admin', {}, tokens.access_token, this.oauth.timeoutMs ?? 10_000);
+      const answer = await sendRest(
+        tokens.client_endpoint,
+        'user.admin',
+        {},
+        tokens.access_token,
+        this.oauth.timeoutMs ?? 10_000,
+      );
       return answer.result === true;
     } catch {
       return false;

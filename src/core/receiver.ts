@@ -54,7 +54,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]),
+  );
 }
 
 /**
@@ -80,7 +84,10 @@ export class Receiver {
     return this.observed(() => {
       const payload = this.decode(incoming);
       // A reload of the same frame is the same install: the hash leaves out the time of arrival.
-      return { raw: installFromFrame(payload, query, new Date()), hash: bodyHash({ frame: payload, query: Object.fromEntries(query) }) };
+      return {
+        raw: installFromFrame(payload, query, new Date()),
+        hash: bodyHash({ frame: payload, query: Object.fromEntries(query) }),
+      };
     });
   }
 
@@ -118,7 +125,12 @@ export class Receiver {
   /** Proves the event and stores it with its state change in one transaction (or joins an identical unstarted one). */
   private async commit(raw: AnyRawEvent, hash: string): Promise<Receipt> {
     const { store, prover } = this.options;
-    const receipt = (inboxId: number, duplicate: boolean): Receipt => ({ inboxId, event: raw.event, memberId: raw.auth.member_id, duplicate });
+    const receipt = (inboxId: number, duplicate: boolean): Receipt => ({
+      inboxId,
+      event: raw.event,
+      memberId: raw.auth.member_id,
+      duplicate,
+    });
     // The same bytes as an event whose handlers have not started: it joins that one. The hash covers the
     // application_token, so an equal hash is as good a proof as the first delivery had.
     const unstarted = await findUnstartedByBody(store.db, hash);

@@ -46,7 +46,11 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
   ) {
     this.leaseMs = settings.leaseMs;
     this.pollMs = settings.pollMs;
-    this.retry = { maxAttempts: settings.maxReplayAttempts, baseMs: settings.retryDelayMs, maxMs: settings.maxRetryDelayMs };
+    this.retry = {
+      maxAttempts: settings.maxReplayAttempts,
+      baseMs: settings.retryDelayMs,
+      maxMs: settings.maxRetryDelayMs,
+    };
   }
 
   async claim(lease: Lease): Promise<ReplayBatch[]> {
@@ -59,7 +63,10 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
   }
 
   run(batch: ReplayBatch): Promise<BatchAnswer> {
-    return this.rest.batch(batch.memberId, Object.fromEntries(batch.calls.map((call) => [commandKey(call), [call.method, JSON.parse(call.params)]])));
+    return this.rest.batch(
+      batch.memberId,
+      Object.fromEntries(batch.calls.map((call) => [commandKey(call), [call.method, JSON.parse(call.params)]])),
+    );
   }
 
   retryable = isTransient;
@@ -70,9 +77,29 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
     for (const call of batch.calls) {
       const key = commandKey(call);
       const failure = answer.resultError[key];
-      if (failure) kept = (await this.answered(call, owner, restErrorFrom(failure.error, failure.error_description ?? '', 0), answer)) && kept;
-      else if (key in answer.result) kept = (await this.settle(call, owner, { state: 'done', result: JSON.stringify(answer.result[key] ?? null), error: null, finished_at: now() })) && kept;
-      else kept = (await this.failOne(call, owner, new RestError('NO_RESULT', 'the batch answer had no result for this call', 0))) !== 'lost' && kept;
+      if (failure)
+        kept =
+          (await this.answered(
+            call,
+            owner,
+            restErrorFrom(failure.error, failure.error_description ?? '', 0),
+            answer,
+          )) && kept;
+      else if (key in answer.result)
+        kept =
+          (await this.settle(call, owner, {
+            state: 'done',
+            result: JSON.stringify(answer.result[key] ?? null),
+            error: null,
+            finished_at: now(),
+          })) && kept;
+      else
+        kept =
+          (await this.failOne(
+            call,
+            owner,
+            new RestError('NO_RESULT', 'the batch answer had no result for this call', 0),
+          )) !== 'lost' && kept;
     }
     this.onSettled();
     return kept;
@@ -94,7 +121,11 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
     };
     if (error instanceof MethodConfirmWaiting) {
       const kept = await parkAgain(this.store.db, call.id, owner, confirmation);
-      if (kept) this.log.info({ callId: call.id, memberId: call.member_id, method: call.method }, 'parked call waits again under the current token');
+      if (kept)
+        this.log.info(
+          { callId: call.id, memberId: call.member_id, method: call.method },
+          'parked call waits again under the current token',
+        );
       return kept;
     }
     if (error instanceof MethodConfirmDenied) return endDenied(this.store.db, call.id, owner, confirmation);
@@ -103,7 +134,10 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
 
   private async failOne(call: ParkedCallRow, owner: string, error: unknown): Promise<FailOutcome> {
     const failure = await failureOf(this.store, this.retry, call.member_id, error, isTransient(error));
-    this.log.warn({ callId: call.id, memberId: call.member_id, method: call.method, error: failure.error }, 'the portal refused a replayed call');
+    this.log.warn(
+      { callId: call.id, memberId: call.member_id, method: call.method, error: failure.error },
+      'the portal refused a replayed call',
+    );
     return this.failed(call, owner, failure);
   }
 
@@ -112,13 +146,23 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
     const kept = await this.settle(
       call,
       owner,
-      retryAt ? { state: 'ready', error: failure.error, next_attempt_at: retryAt } : { state: 'failed', error: failure.error, finished_at: now() },
+      retryAt
+        ? { state: 'ready', error: failure.error, next_attempt_at: retryAt }
+        : { state: 'failed', error: failure.error, finished_at: now() },
     );
     return !kept ? 'lost' : retryAt ? 'retry' : 'failed';
   }
 
   /** Every write-back releases the lease; a call with no retry time is due at once (for its continuation). */
-  private settle(call: ParkedCallRow, owner: string, changes: Parameters<typeof settleParkedCall>[3]): Promise<boolean> {
-    return settleParkedCall(this.store.db, call.id, owner, { ...changes, updated_at: now(), next_attempt_at: changes.next_attempt_at ?? now() });
+  private settle(
+    call: ParkedCallRow,
+    owner: string,
+    changes: Parameters<typeof settleParkedCall>[3],
+  ): Promise<boolean> {
+    return settleParkedCall(this.store.db, call.id, owner, {
+      ...changes,
+      updated_at: now(),
+      next_attempt_at: changes.next_attempt_at ?? now(),
+    });
   }
 }

@@ -25,15 +25,24 @@ export interface Failure {
 }
 
 /** An error as one line for storage and logs (redact it before either). */
-export const errorText = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+export const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /** The failure of an attempt on a job of portal `memberId`; `retryable: false` ends the job at once. */
-export async function failureOf(store: Store, policy: RetryPolicy, memberId: string, error: unknown, retryable = true): Promise<Failure> {
+export async function failureOf(
+  store: Store,
+  policy: RetryPolicy,
+  memberId: string,
+  error: unknown,
+  retryable = true,
+): Promise<Failure> {
   const secrets = await installationSecrets(store.db, memberId).catch(() => []);
   return {
     error: redactText(errorText(error), secrets),
     retryAt: (attempt) =>
-      retryable && attempt < policy.maxAttempts ? new Date(Date.now() + backoffDelay(attempt, policy.baseMs, policy.maxMs)).toISOString() : undefined,
+      retryable && attempt < policy.maxAttempts
+        ? new Date(Date.now() + backoffDelay(attempt, policy.baseMs, policy.maxMs)).toISOString()
+        : undefined,
   };
 }
 
@@ -41,11 +50,16 @@ export async function failureOf(store: Store, policy: RetryPolicy, memberId: str
  * Runs `work` until it settles or `timeoutMs` passes; its signal is aborted then, or when `stop` is. Either way the
  * answer is a rejection at once: work that ignores its signal is abandoned, not awaited.
  */
-export function withTimeout<T>(work: (signal: AbortSignal) => T | Promise<T>, timeoutMs: number, stop: AbortSignal): Promise<T> {
+export function withTimeout<T>(
+  work: (signal: AbortSignal) => T | Promise<T>,
+  timeoutMs: number,
+  stop: AbortSignal,
+): Promise<T> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([timeout, stop]);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error(timeout.aborted ? `handler ran past ${timeoutMs} ms` : 'the app closed during the handler'));
+    const onAbort = () =>
+      reject(new Error(timeout.aborted ? `handler ran past ${timeoutMs} ms` : 'the app closed during the handler'));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     Promise.resolve()

@@ -124,7 +124,11 @@ class TaskLoop<J, R> implements Loop {
     private readonly closing: AbortSignal,
     private readonly log: Logger,
   ) {
-    this.poller = new Poller(() => this.claimWhileRoom(), task.pollMs, (error) => log.error({ err: error }, 'could not claim jobs'));
+    this.poller = new Poller(
+      () => this.claimWhileRoom(),
+      task.pollMs,
+      (error) => log.error({ err: error }, 'could not claim jobs'),
+    );
   }
 
   get name(): string {
@@ -171,14 +175,22 @@ class TaskLoop<J, R> implements Loop {
     }
     try {
       if (outcome.ok) {
-        if (!(await this.task.complete(job, owner, outcome.result))) log.warn('the lease was lost before the result was written; another worker has the job');
+        if (!(await this.task.complete(job, owner, outcome.result)))
+          log.warn('the lease was lost before the result was written; another worker has the job');
         return;
       }
       const retryable = this.task.retryable?.(outcome.error) ?? true;
       const failure = await failureOf(this.store, this.task.retry, about.memberId, outcome.error, retryable);
       const written = await this.task.fail(job, owner, failure);
-      if (written === 'lost') log.warn({ error: failure.error }, 'the job failed after its lease was lost; another worker has it');
-      else log.warn({ error: failure.error, willRetry: written === 'retry' }, written === 'retry' ? 'the job failed; it will run again' : 'the job failed its last attempt and is left failed');
+      if (written === 'lost')
+        log.warn({ error: failure.error }, 'the job failed after its lease was lost; another worker has it');
+      else
+        log.warn(
+          { error: failure.error, willRetry: written === 'retry' },
+          written === 'retry'
+            ? 'the job failed; it will run again'
+            : 'the job failed its last attempt and is left failed',
+        );
     } catch (error) {
       // Nothing was written back (the database away): the lease runs out and a worker starts the job again.
       log.error({ err: error }, 'could not write back how the job ended');

@@ -3,7 +3,14 @@
  * token works once: concurrent callers share one refresh, and the new pair is stored before anyone uses it.
  */
 import { B24EventsError } from '../protocol/index.js';
-import { credentialsFrom, hostOf, oauthServerFor, refreshTokens, tokenExpiry, type OAuthSettings } from '../rest/oauth.js';
+import {
+  credentialsFrom,
+  hostOf,
+  oauthServerFor,
+  refreshTokens,
+  tokenExpiry,
+  type OAuthSettings,
+} from '../rest/oauth.js';
 import type { PortalAccess, TokenSource } from '../rest/client.js';
 import { getInstallation, rotateTokens } from '../store/installations.js';
 import type { Installation, Store } from '../store/schema.js';
@@ -17,7 +24,10 @@ export class PortalUnavailableError extends B24EventsError {
 function accessOf(row: Installation): PortalAccess {
   if (row.status !== 'active') throw new PortalUnavailableError(row.member_id, `its installation is ${row.status}.`);
   if (!row.access_token || !row.client_endpoint) {
-    throw new PortalUnavailableError(row.member_id, 'the installation has no OAuth tokens (it was registered by hand, or uninstalled).');
+    throw new PortalUnavailableError(
+      row.member_id,
+      'the installation has no OAuth tokens (it was registered by hand, or uninstalled).',
+    );
   }
   return {
     memberId: row.member_id,
@@ -58,13 +68,25 @@ export class InstallationTokens implements TokenSource {
     // Someone (another call, another instance) refreshed already: use theirs.
     if (row.access_token && row.access_token !== stale.accessToken) return accessOf(row);
     const credentials = credentialsFrom(this.oauth);
-    if (!credentials) throw new PortalUnavailableError(memberId, 'its token expired and B24_CLIENT_ID / B24_CLIENT_SECRET are not configured to refresh it.');
-    if (!row.refresh_token) throw new PortalUnavailableError(memberId, 'its token expired and there is no refresh token.');
+    if (!credentials)
+      throw new PortalUnavailableError(
+        memberId,
+        'its token expired and B24_CLIENT_ID / B24_CLIENT_SECRET are not configured to refresh it.',
+      );
+    if (!row.refresh_token)
+      throw new PortalUnavailableError(memberId, 'its token expired and there is no refresh token.');
     // The portal's own region's server (docs/protocol.md#73-two-oauth-servers); rows from before regions were kept: by server_endpoint.
     const server = oauthServerFor(this.oauth.servers, row.oauth_server ?? row.server_endpoint);
-    if (!server) throw new PortalUnavailableError(memberId, `its OAuth server ${hostOf(row.oauth_server ?? row.server_endpoint)} is not in B24_OAUTH_URL.`);
+    if (!server)
+      throw new PortalUnavailableError(
+        memberId,
+        `its OAuth server ${hostOf(row.oauth_server ?? row.server_endpoint)} is not in B24_OAUTH_URL.`,
+      );
     const sent = refreshTokens(server, credentials, row.refresh_token);
-    sent.then(() => this.onRefresh(true), () => this.onRefresh(false));
+    sent.then(
+      () => this.onRefresh(true),
+      () => this.onRefresh(false),
+    );
     const answer = await sent.catch(async (error: unknown) => {
       // Another instance may have spent the refresh token first; then its new pair is in the store.
       const now = await getInstallation(this.store.db, memberId);

@@ -34,7 +34,8 @@ export function permissionView(row: PermissionRow, currentTokenHash?: string, no
   const held = row.token_expires_at !== null;
   const decidedAt = Date.parse(row.decided_at ?? row.received_at ?? '');
   const expired = held
-    ? Date.parse(row.token_expires_at!) <= now || (currentTokenHash !== undefined && currentTokenHash !== row.token_hash)
+    ? Date.parse(row.token_expires_at!) <= now ||
+      (currentTokenHash !== undefined && currentTokenHash !== row.token_hash)
     : !Number.isNaN(decidedAt) && decidedAt + ACCESS_TOKEN_LIFETIME_MS <= now;
   const state: PermissionStatus = row.state === 'granted' && expired ? 'expired' : row.state;
   return {

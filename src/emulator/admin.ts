@@ -24,20 +24,36 @@ const list = (value: unknown) => ([] as unknown[]).concat(value ?? []).map(Strin
 const portalView = (emulator: Emulator, memberId: string) => {
   const p = emulator.portal(memberId);
   const bindings = p.bindings.map(({ id, event, handler }) => ({ id, event, handler }));
-  return { memberId: p.memberId, domain: p.domain, region: p.region, status: p.status, withUi: p.withUi, version: p.version, installBindingId: p.installBinding.id, bindings };
+  return {
+    memberId: p.memberId,
+    domain: p.domain,
+    region: p.region,
+    status: p.status,
+    withUi: p.withUi,
+    version: p.version,
+    installBindingId: p.installBinding.id,
+    bindings,
+  };
 };
 
 function region(value: unknown): Region | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!REGIONS.includes(value as Region)) throw new EmulatorError(`region must be ${REGIONS.join(' or ')}, not "${String(value).slice(0, 20)}"`);
+  if (!REGIONS.includes(value as Region))
+    throw new EmulatorError(`region must be ${REGIONS.join(' or ')}, not "${String(value).slice(0, 20)}"`);
   return value as Region;
 }
 
 async function install(emulator: Emulator, body: Record<string, unknown>, context: AdminContext): Promise<AdminAnswer> {
   const appUrl = str(body.appUrl) ?? context.appUrl;
-  if (!URL.canParse(appUrl) || !/^https?:$/.test(new URL(appUrl).protocol)) throw new EmulatorError(`appUrl "${appUrl.slice(0, 100)}" is not an http(s) URL`);
+  if (!URL.canParse(appUrl) || !/^https?:$/.test(new URL(appUrl).protocol))
+    throw new EmulatorError(`appUrl "${appUrl.slice(0, 100)}" is not an http(s) URL`);
   const options: InstallOptions = {};
-  const [memberId, domain, version, where] = [str(body.memberId), str(body.domain), str(body.version), region(body.region)];
+  const [memberId, domain, version, where] = [
+    str(body.memberId),
+    str(body.domain),
+    str(body.version),
+    region(body.region),
+  ];
   if (memberId) options.memberId = memberId;
   if (domain) options.domain = domain;
   if (version) options.version = version;
@@ -56,10 +72,18 @@ async function install(emulator: Emulator, body: Record<string, unknown>, contex
   return { status: 200, body: { ...portalView(emulator, portal.memberId), frameUrl }, redirect: frameUrl };
 }
 
-async function portalAction(emulator: Emulator, memberId: string, action: string, body: Record<string, unknown>): Promise<AdminAnswer | undefined> {
+async function portalAction(
+  emulator: Emulator,
+  memberId: string,
+  action: string,
+  body: Record<string, unknown>,
+): Promise<AdminAnswer | undefined> {
   switch (action) {
     case 'update': {
-      const { deliveries } = await emulator.update(memberId, { ...(str(body.version) ? { version: str(body.version)! } : {}), legacy: yes(body.legacy) });
+      const { deliveries } = await emulator.update(memberId, {
+        ...(str(body.version) ? { version: str(body.version)! } : {}),
+        legacy: yes(body.legacy),
+      });
       return { status: 200, body: { ...portalView(emulator, memberId), deliveries } };
     }
     case 'uninstall': {
@@ -71,9 +95,11 @@ async function portalAction(emulator: Emulator, memberId: string, action: string
       return { status: 200, body: portalView(emulator, memberId) };
     case 'trigger': {
       const event = str(body.event);
-      if (!event || !/^on[a-z0-9_]+$/i.test(event)) throw new EmulatorError('event must be an event name like ONCRMDEALUPDATE');
+      if (!event || !/^on[a-z0-9_]+$/i.test(event))
+        throw new EmulatorError('event must be an event name like ONCRMDEALUPDATE');
       const userId = body.userId === undefined || body.userId === '' ? 1 : Number(body.userId);
-      if (!Number.isInteger(userId) || userId < 1) throw new EmulatorError('userId must be a whole number of at least 1');
+      if (!Number.isInteger(userId) || userId < 1)
+        throw new EmulatorError('userId must be a whole number of at least 1');
       const { deliveries } = await emulator.trigger(memberId, event, { set: list(body.set), userId });
       return { status: 200, body: { memberId, event: event.toUpperCase(), deliveries } };
     }
@@ -86,18 +112,27 @@ async function portalAction(emulator: Emulator, memberId: string, action: string
   return undefined;
 }
 
-export async function handleAdmin(emulator: Emulator, method: string, path: string, body: Record<string, unknown>, context: AdminContext): Promise<AdminAnswer> {
+export async function handleAdmin(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  body: Record<string, unknown>,
+  context: AdminContext,
+): Promise<AdminAnswer> {
   const parts = path.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
   const notFound = { status: 404, body: { error: 'not_found', message: `No admin action ${method} ${path}` } };
   try {
     if (method === 'GET' && parts[0] === 'portals' && parts.length === 1) {
       return { status: 200, body: [...emulator.portals.keys()].map((m) => portalView(emulator, m)) };
     }
-    if (method === 'GET' && parts[0] === 'requests' && parts.length === 1) return { status: 200, body: emulator.waiting().map((r) => Emulator.describe(r)) };
-    if (method === 'GET' && parts[0] === 'deliveries' && parts.length === 1) return { status: 200, body: emulator.deliveries };
+    if (method === 'GET' && parts[0] === 'requests' && parts.length === 1)
+      return { status: 200, body: emulator.waiting().map((r) => Emulator.describe(r)) };
+    if (method === 'GET' && parts[0] === 'deliveries' && parts.length === 1)
+      return { status: 200, body: emulator.deliveries };
     if (method !== 'POST') return notFound;
     if (parts[0] === 'install' && parts.length === 1) return await install(emulator, body, context);
-    if (parts[0] === 'portals' && parts.length === 3) return (await portalAction(emulator, parts[1]!, parts[2]!, body)) ?? notFound;
+    if (parts[0] === 'portals' && parts.length === 3)
+      return (await portalAction(emulator, parts[1]!, parts[2]!, body)) ?? notFound;
     if (parts[0] === 'requests' && parts.length === 3 && (parts[2] === 'allow' || parts[2] === 'deny')) {
       const id = Number(parts[1]);
       if (!Number.isInteger(id)) throw new EmulatorError(`"${parts[1]}" is not a request number`);

@@ -35,9 +35,15 @@ export function timing(startedMs: number, finishedMs = Date.now()): RestTime {
   };
 }
 
-export const ok = (result: unknown, extra: object = {}, startedMs = Date.now()): RestAnswer => ({ status: 200, body: { result, ...extra, time: timing(startedMs) } });
+export const ok = (result: unknown, extra: object = {}, startedMs = Date.now()): RestAnswer => ({
+  status: 200,
+  body: { result, ...extra, time: timing(startedMs) },
+});
 
-export const fail = (status: number, error: string, description: string): RestAnswer => ({ status, body: { error, error_description: description } });
+export const fail = (status: number, error: string, description: string): RestAnswer => ({
+  status,
+  body: { error, error_description: description },
+});
 
 /** PHP's json_encode: an array with keys 0..n-1 (or none) is a JSON list, any other is an object. */
 export function phpArray(map: Record<string, unknown>): unknown[] | Record<string, unknown> {

@@ -6,7 +6,6 @@
 import { BATCH_LIMIT, decodeForm } from '../protocol/index.js';
 import { fail, ok, phpArray, timing, type RestAnswer } from './answers.js';
 
-
 /** Runs one command of the batch: its method and its parameters. */
 export type RunCommand = (method: string, params: Record<string, unknown>) => RestAnswer;
 
@@ -21,7 +20,8 @@ interface Answered {
 export function runBatch(params: Record<string, unknown>, run: RunCommand): RestAnswer {
   const startedMs = Date.now();
   const cmd = params.cmd;
-  if (cmd === undefined || cmd === null || typeof cmd !== 'object') return fail(400, 'INVALID_ARG_VALUE', 'cmd must be a list of commands');
+  if (cmd === undefined || cmd === null || typeof cmd !== 'object')
+    return fail(400, 'INVALID_ARG_VALUE', 'cmd must be a list of commands');
   const commands = Object.entries(cmd as Record<string, unknown>);
   const halt = ['1', 'true', 'Y'].includes(String(params.halt ?? '0'));
   const result: Record<string, unknown> = {};
@@ -40,7 +40,10 @@ export function runBatch(params: Record<string, unknown>, run: RunCommand): Rest
     const text = String(command);
     const at = text.indexOf('?');
     const method = (at === -1 ? text : text.slice(0, at)).toLowerCase();
-    const answer = method === 'batch' ? fail(400, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage') : run(method, at === -1 ? {} : decodeForm(text.slice(at + 1)));
+    const answer =
+      method === 'batch'
+        ? fail(400, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage')
+        : run(method, at === -1 ? {} : decodeForm(text.slice(at + 1)));
     const body = answer.body as Answered;
     if (answer.status === 200) {
       result[key] = body.result;
@@ -52,6 +55,12 @@ export function runBatch(params: Record<string, unknown>, run: RunCommand): Rest
     }
     times[key] = timing(started);
   });
-  const answer = { result: phpArray(result), result_error: phpArray(errors), result_total: phpArray(totals), result_next: phpArray(nexts), result_time: phpArray(times) };
+  const answer = {
+    result: phpArray(result),
+    result_error: phpArray(errors),
+    result_total: phpArray(totals),
+    result_next: phpArray(nexts),
+    result_time: phpArray(times),
+  };
   return ok(answer, {}, startedMs);
 }

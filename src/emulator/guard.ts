@@ -32,7 +32,12 @@ export function allowedHosts(host: string, port: number): Set<string> {
 /** 421 unless the request was addressed to the emulator by a name it knows (a rebound DNS name is not one). */
 export function checkHost(headers: IncomingHttpHeaders, allowed: Set<string>): string {
   const host = (headers.host ?? '').toLowerCase();
-  if (!allowed.has(host)) throw new Refusal(421, 'misdirected_request', 'This emulator answers only to 127.0.0.1 or localhost with its port in the Host header.');
+  if (!allowed.has(host))
+    throw new Refusal(
+      421,
+      'misdirected_request',
+      'This emulator answers only to 127.0.0.1 or localhost with its port in the Host header.',
+    );
   return host;
 }
 
@@ -57,17 +62,37 @@ const sameSecret = (a: string, b: string) => a.length === b.length && timingSafe
  * the emulator's own origin is refused. JSON cannot be posted across origins without a preflight the emulator never
  * grants; a form can, so a form must carry the page's CSRF token. Command-line clients send JSON and no Origin.
  */
-export function checkAdminChange(headers: IncomingHttpHeaders, ownOrigin: string, kind: 'form' | 'json' | undefined, csrf: unknown, expectedCsrf: string): void {
+export function checkAdminChange(
+  headers: IncomingHttpHeaders,
+  ownOrigin: string,
+  kind: 'form' | 'json' | undefined,
+  csrf: unknown,
+  expectedCsrf: string,
+): void {
   const site = headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new Refusal(403, 'cross_origin', 'Administrator actions are taken only from the emulator’s own pages or its command line.');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none')
+    throw new Refusal(
+      403,
+      'cross_origin',
+      'Administrator actions are taken only from the emulator’s own pages or its command line.',
+    );
   const origin = headers.origin;
-  if (origin !== undefined && origin !== ownOrigin) throw new Refusal(403, 'cross_origin', 'Administrator actions are taken only from the emulator’s own pages or its command line.');
+  if (origin !== undefined && origin !== ownOrigin)
+    throw new Refusal(
+      403,
+      'cross_origin',
+      'Administrator actions are taken only from the emulator’s own pages or its command line.',
+    );
   if (kind === 'json') return;
   if (kind === 'form') {
     if (typeof csrf === 'string' && sameSecret(csrf, expectedCsrf)) return;
     throw new Refusal(403, 'csrf_token', 'The form has no valid CSRF token: reload the emulator page and try again.');
   }
-  throw new Refusal(415, 'unsupported_media_type', 'Administrator actions take a JSON body (content-type: application/json).');
+  throw new Refusal(
+    415,
+    'unsupported_media_type',
+    'Administrator actions take a JSON body (content-type: application/json).',
+  );
 }
 
 /** Headers for the emulator's own pages: not to be framed by other sites, not cached (some hold tokens). */

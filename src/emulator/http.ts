@@ -35,9 +35,16 @@ export interface ServeOptions {
 }
 
 const REST_PATH = /^\/rest\/+([\w.]+?)\/?$/;
-const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type, authorization', 'access-control-allow-methods': 'GET, POST' };
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'content-type, authorization',
+  'access-control-allow-methods': 'GET, POST',
+};
 
-async function paramsOf(req: IncomingMessage, url: URL): Promise<{ params: Record<string, unknown>; kind: 'form' | 'json' | undefined }> {
+async function paramsOf(
+  req: IncomingMessage,
+  url: URL,
+): Promise<{ params: Record<string, unknown>; kind: 'form' | 'json' | undefined }> {
   const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
   const text = await readBody(req);
   const kind = bodyKindOf(req.headers['content-type']);
@@ -50,10 +57,19 @@ async function paramsOf(req: IncomingMessage, url: URL): Promise<{ params: Recor
 type Send = (status: number, body: unknown, headers?: Record<string, string>) => void;
 
 /** Routes shared by both listeners: the OAuth server of the listener's region and the REST endpoint. */
-async function serveApi(emulator: Emulator, region: Region, req: IncomingMessage, url: URL, send: Send): Promise<boolean> {
+async function serveApi(
+  emulator: Emulator,
+  region: Region,
+  req: IncomingMessage,
+  url: URL,
+  send: Send,
+): Promise<boolean> {
   if (url.pathname === '/oauth/token/' || url.pathname === '/oauth/token') {
     const { params } = await paramsOf(req, url);
-    const answer = emulator.authority.answer(new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])), region);
+    const answer = emulator.authority.answer(
+      new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])),
+      region,
+    );
     send(answer.status, answer.body);
     return true;
   }
@@ -68,11 +84,19 @@ async function serveApi(emulator: Emulator, region: Region, req: IncomingMessage
   return true;
 }
 
-function listener(handle: (req: IncomingMessage, res: ServerResponse, host: string, send: Send) => Promise<void>, allowed: () => Set<string>): Server {
+function listener(
+  handle: (req: IncomingMessage, res: ServerResponse, host: string, send: Send) => Promise<void>,
+  allowed: () => Set<string>,
+): Server {
   return createServer((req, res) => {
     const send: Send = (status, body, headers = {}) => {
       if (res.headersSent) return void res.end();
-      res.writeHead(status, body === undefined ? headers : { 'content-type': 'application/json; charset=utf-8', ...headers }).end(body === undefined ? undefined : JSON.stringify(body));
+      res
+        .writeHead(
+          status,
+          body === undefined ? headers : { 'content-type': 'application/json; charset=utf-8', ...headers },
+        )
+        .end(body === undefined ? undefined : JSON.stringify(body));
     };
     void (async () => handle(req, res, checkHost(req.headers, allowed()), send))().catch((error: Error) => {
       if (error instanceof Refusal) {
@@ -89,35 +113,51 @@ export async function serveEmulator(emulator: Emulator, options: ServeOptions = 
   const csrf = newSecret();
   let mainHosts = new Set<string>();
   let eastHosts = new Set<string>();
-  const main = listener(async (req, res, hostHeader, send) => {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    if (await serveApi(emulator, 'west', req, url, send)) return;
-    if (req.method === 'GET' && (url.pathname === '/api/v1/' || url.pathname === '/api/v1')) {
-      return void res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(BX24_SCRIPT);
-    }
-    if (req.method === 'GET' && url.pathname === '/') return void res.writeHead(200, PAGE_HEADERS).end(renderPage(emulator, csrf));
-    if (req.method === 'GET' && url.pathname === '/install') {
-      const memberId = url.searchParams.get('member_id');
-      if (!memberId) return void res.writeHead(200, PAGE_HEADERS).end(renderInstallForm(appUrl, csrf));
-      const portal = emulator.portals.get(memberId);
-      if (!portal || portal.status === 'uninstalled') return send(404, { error: 'not_found', message: `no portal with member_id ${memberId} has the app` });
-      return void res.writeHead(200, PAGE_HEADERS).end(renderFramePage(frameRequest(emulator, portal, hostHeader), memberId));
-    }
-    if (url.pathname.startsWith('/admin/')) {
-      const { params, kind } = await paramsOf(req, url);
-      if (req.method !== 'GET') checkAdminChange(req.headers, `http://${hostHeader}`, kind, params.csrf, csrf);
-      const answer = await handleAdmin(emulator, req.method ?? 'GET', url.pathname, params, { appUrl, host: hostHeader });
-      const fromPage = kind === 'form' && (req.headers.accept ?? '').includes('text/html');
-      if (fromPage && answer.status === 200) return void res.writeHead(303, { location: answer.redirect ?? '/' }).end();
-      return send(answer.status, answer.body);
-    }
-    send(404, { error: 'NOT_FOUND', error_description: `No such path ${url.pathname}` });
-  }, () => mainHosts);
-  const east = listener(async (req, _res, _host, send) => {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    if (await serveApi(emulator, 'east', req, url, send)) return;
-    send(404, { error: 'NOT_FOUND', error_description: `No such path ${url.pathname} on the east OAuth server` });
-  }, () => eastHosts);
+  const main = listener(
+    async (req, res, hostHeader, send) => {
+      const url = new URL(req.url ?? '/', 'http://emulator');
+      if (await serveApi(emulator, 'west', req, url, send)) return;
+      if (req.method === 'GET' && (url.pathname === '/api/v1/' || url.pathname === '/api/v1')) {
+        return void res
+          .writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-store' })
+          .end(BX24_SCRIPT);
+      }
+      if (req.method === 'GET' && url.pathname === '/')
+        return void res.writeHead(200, PAGE_HEADERS).end(renderPage(emulator, csrf));
+      if (req.method === 'GET' && url.pathname === '/install') {
+        const memberId = url.searchParams.get('member_id');
+        if (!memberId) return void res.writeHead(200, PAGE_HEADERS).end(renderInstallForm(appUrl, csrf));
+        const portal = emulator.portals.get(memberId);
+        if (!portal || portal.status === 'uninstalled')
+          return send(404, { error: 'not_found', message: `no portal with member_id ${memberId} has the app` });
+        return void res
+          .writeHead(200, PAGE_HEADERS)
+          .end(renderFramePage(frameRequest(emulator, portal, hostHeader), memberId));
+      }
+      if (url.pathname.startsWith('/admin/')) {
+        const { params, kind } = await paramsOf(req, url);
+        if (req.method !== 'GET') checkAdminChange(req.headers, `http://${hostHeader}`, kind, params.csrf, csrf);
+        const answer = await handleAdmin(emulator, req.method ?? 'GET', url.pathname, params, {
+          appUrl,
+          host: hostHeader,
+        });
+        const fromPage = kind === 'form' && (req.headers.accept ?? '').includes('text/html');
+        if (fromPage && answer.status === 200)
+          return void res.writeHead(303, { location: answer.redirect ?? '/' }).end();
+        return send(answer.status, answer.body);
+      }
+      send(404, { error: 'NOT_FOUND', error_description: `No such path ${url.pathname}` });
+    },
+    () => mainHosts,
+  );
+  const east = listener(
+    async (req, _res, _host, send) => {
+      const url = new URL(req.url ?? '/', 'http://emulator');
+      if (await serveApi(emulator, 'east', req, url, send)) return;
+      send(404, { error: 'NOT_FOUND', error_description: `No such path ${url.pathname} on the east OAuth server` });
+    },
+    () => eastHosts,
+  );
   const bound = await Promise.all([listen(main, port, host), listen(east, eastPort, host)]).catch((error: Error) => {
     main.close();
     east.close();

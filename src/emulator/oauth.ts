@@ -133,7 +133,8 @@ export class OAuthAuthority {
     const token = query.get('refresh_token') ?? '';
     const grant = this.refresh.get(token);
     const portal = grant && this.portals.get(grant.memberId);
-    if (!grant || !portal || (portal.region ?? 'west') !== region) return { status: 400, body: { error: 'invalid_grant' } };
+    if (!grant || !portal || (portal.region ?? 'west') !== region)
+      return { status: 400, body: { error: 'invalid_grant' } };
     this.refresh.delete(token);
     this.refreshes++;
     return { status: 200, body: this.issue(portal, grant.userId) };

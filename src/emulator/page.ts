@@ -1,29 +1,35 @@
 /** The emulator's page at `/`: the portal administrator's notifications, with Allow and Deny, like the real portal's. */
-import { escapeHtml as escape } from './install-page.js';
+import { escapeHtml } from './install-page.js';
 import { Emulator } from './portal.js';
 
 /** `csrf` goes into every form: the emulator takes a form only with it (see guard.ts). */
 export function renderPage(emulator: Emulator, csrf: string): string {
-  const token = `<input type="hidden" name="csrf" value="${escape(csrf)}">`;
+  const token = `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`;
   const requests = emulator.waiting().map((r) => Emulator.describe(r));
   const portals = [...emulator.portals.values()];
   const rows = requests
     .map(
       (r) => `<tr data-request="${r.id}">
-        <td>${r.id}</td><td>${escape(emulator.portal(r.memberId).domain)}</td><td><code>${escape(r.method)}</code></td>
-        <td><code>${escape(r.tokenFingerprint)}</code></td><td>${escape(r.requestedAt.toISOString())}</td>
+        <td>${r.id}</td><td>${escapeHtml(emulator.portal(r.memberId).domain)}</td><td><code>${escapeHtml(r.method)}</code></td>
+        <td><code>${escapeHtml(r.tokenFingerprint)}</code></td><td>${escapeHtml(r.requestedAt.toISOString())}</td>
         <td><form method="post" action="/admin/requests/${r.id}/allow">${token}<button class="allow">Allow</button></form>
             <form method="post" action="/admin/requests/${r.id}/deny">${token}<button class="deny">Deny</button></form></td>
       </tr>`,
     )
     .join('');
   const portalRows = portals
-    .map((p) => `<tr><td><code>${escape(p.memberId)}</code></td><td>${escape(p.domain)}</td><td>${p.region}</td><td>${p.status === 'installing' ? `<a href="/install?member_id=${encodeURIComponent(p.memberId)}">installing</a>` : p.status}</td><td>${escape(p.version)}</td><td>${p.bindings.map((b) => escape(b.event)).join(', ') || '-'}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td><code>${escapeHtml(p.memberId)}</code></td><td>${escapeHtml(p.domain)}</td><td>${p.region}</td><td>${p.status === 'installing' ? `<a href="/install?member_id=${encodeURIComponent(p.memberId)}">installing</a>` : p.status}</td><td>${escapeHtml(p.version)}</td><td>${p.bindings.map((b) => escapeHtml(b.event)).join(', ') || '-'}</td></tr>`,
+    )
     .join('');
   const deliveries = emulator.deliveries
     .slice(-10)
     .reverse()
-    .map((d) => `<tr><td>${escape(d.at.toISOString())}</td><td>${escape(d.event)}</td><td>${d.eventHandlerId}</td><td>${escape(d.url)}</td><td>${d.status}</td></tr>`)
+    .map(
+      (d) =>
+        `<tr><td>${escapeHtml(d.at.toISOString())}</td><td>${escapeHtml(d.event)}</td><td>${d.eventHandlerId}</td><td>${escapeHtml(d.url)}</td><td>${d.status}</td></tr>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Bitrix24 emulator</title>

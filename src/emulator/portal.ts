@@ -9,7 +9,17 @@ import { deliver, type Delivery } from './delivery.js';
 import { newSecret, OAuthAuthority, type Region, type TokenPair } from './oauth.js';
 import { handleRest, type RestAnswer } from './rest.js';
 import { applyOverride, eventData, eventCarriesTokens, type Payload } from './samples.js';
-import { checkVersion, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EmulatorError, type Binding, type ConfirmationRequest, type EmulatorOptions, type InstallOptions, type PortalState } from './types.js';
+import {
+  checkVersion,
+  EMULATOR_CLIENT_ID,
+  EMULATOR_CLIENT_SECRET,
+  EmulatorError,
+  type Binding,
+  type ConfirmationRequest,
+  type EmulatorOptions,
+  type InstallOptions,
+  type PortalState,
+} from './types.js';
 
 export * from './types.js';
 export type { Delivery } from './delivery.js';
@@ -23,7 +33,12 @@ export class Emulator {
   readonly confirmations: ConfirmationRequest[] = [];
   readonly deliveries: Delivery[] = [];
   /** What the portal saw: HTTP requests to /rest, refusals for the rate limit, requests and successful runs per method. */
-  readonly stats = { restRequests: 0, rateLimited: 0, byMethod: new Map<string, number>(), executed: new Map<string, number>() };
+  readonly stats = {
+    restRequests: 0,
+    rateLimited: 0,
+    byMethod: new Map<string, number>(),
+    executed: new Map<string, number>(),
+  };
   readonly confirmMethods: Set<string>;
   /** The portal's origin (REST, pages, the west OAuth server). */
   baseUrl = 'http://127.0.0.1';
@@ -32,9 +47,13 @@ export class Emulator {
   private nextBindingId = 1;
 
   constructor(readonly options: EmulatorOptions = {}) {
-    this.authority = new OAuthAuthority(options.clientId ?? EMULATOR_CLIENT_ID, options.clientSecret ?? EMULATOR_CLIENT_SECRET, {
-      accessTtlSeconds: options.accessTtlSeconds ?? 3600,
-    });
+    this.authority = new OAuthAuthority(
+      options.clientId ?? EMULATOR_CLIENT_ID,
+      options.clientSecret ?? EMULATOR_CLIENT_SECRET,
+      {
+        accessTtlSeconds: options.accessTtlSeconds ?? 3600,
+      },
+    );
     this.confirmMethods = new Set((options.confirmMethods ?? ['voximplant.user.get']).map((m) => m.toLowerCase()));
   }
 
@@ -55,22 +74,47 @@ export class Emulator {
   /** A fresh token pair of a user of the portal (user 1 is the administrator who installed the app). */
   issueTokens(portal: PortalState, userId = 1): TokenPair {
     const { memberId, domain, region } = portal;
-    return this.authority.issue({ memberId, domain, region, clientEndpoint: this.restEndpoint, serverEndpoint: this.serverEndpoint(region) }, userId);
+    return this.authority.issue(
+      { memberId, domain, region, clientEndpoint: this.restEndpoint, serverEndpoint: this.serverEndpoint(region) },
+      userId,
+    );
   }
 
   /** The auth block of events sent with a user's tokens (docs/protocol.md section 2). */
   tokenAuth(portal: PortalState, tokens: TokenPair): Record<string, Encodable> {
     const { access_token, expires, expires_in, scope, user_id, refresh_token } = tokens;
-    return { access_token, expires, expires_in, scope, domain: portal.domain, server_endpoint: this.serverEndpoint(portal.region), status: 'L', client_endpoint: this.restEndpoint, member_id: portal.memberId, user_id, refresh_token, application_token: portal.applicationToken };
+    return {
+      access_token,
+      expires,
+      expires_in,
+      scope,
+      domain: portal.domain,
+      server_endpoint: this.serverEndpoint(portal.region),
+      status: 'L',
+      client_endpoint: this.restEndpoint,
+      member_id: portal.memberId,
+      user_id,
+      refresh_token,
+      application_token: portal.applicationToken,
+    };
   }
 
   /** The auth block of events sent without tokens (ONAPPMETHODCONFIRM, ONAPPUNINSTALL). */
   portalAuth(portal: PortalState): Record<string, Encodable> {
-    return { domain: portal.domain, client_endpoint: this.restEndpoint, server_endpoint: this.serverEndpoint(portal.region), member_id: portal.memberId, application_token: portal.applicationToken };
+    return {
+      domain: portal.domain,
+      client_endpoint: this.restEndpoint,
+      server_endpoint: this.serverEndpoint(portal.region),
+      member_id: portal.memberId,
+      application_token: portal.applicationToken,
+    };
   }
 
   /** The administrator installs an app without a UI: ONAPPINSTALL goes to the install URL with fresh tokens. */
-  async install(installUrl: string, options: InstallOptions = {}): Promise<{ portal: PortalState; delivery: Delivery }> {
+  async install(
+    installUrl: string,
+    options: InstallOptions = {},
+  ): Promise<{ portal: PortalState; delivery: Delivery }> {
     const portal = this.newPortal(installUrl, options, false);
     return { portal, delivery: await this.sendInstall(portal) };
   }
@@ -83,7 +127,8 @@ export class Emulator {
   private newPortal(installUrl: string, options: InstallOptions, withUi: boolean): PortalState {
     const memberId = options.memberId ?? newSecret();
     const existing = this.portals.get(memberId);
-    if (existing && existing.status !== 'uninstalled') throw new EmulatorError(`the app is already installed on ${memberId}; use update for a new version`);
+    if (existing && existing.status !== 'uninstalled')
+      throw new EmulatorError(`the app is already installed on ${memberId}; use update for a new version`);
     if (options.version !== undefined) checkVersion(options.version);
     const portal: PortalState = {
       memberId,
@@ -96,7 +141,8 @@ export class Emulator {
       installUrl,
       installBinding: { id: this.nextBindingId++, event: 'ONAPPINSTALL', handler: installUrl, authType: 0 },
       bindings: [],
-      bucket: this.options.rateLimit === false ? undefined : new LeakyBucket(this.options.rateLimit ?? BITRIX24_RATE_LIMIT),
+      bucket:
+        this.options.rateLimit === false ? undefined : new LeakyBucket(this.options.rateLimit ?? BITRIX24_RATE_LIMIT),
     };
     this.portals.set(memberId, portal);
     return portal;
@@ -105,7 +151,10 @@ export class Emulator {
   /** BX24.installFinish() from the app's frame: the installation is finished, events may flow. */
   finishInstall(memberId: string): PortalState {
     const portal = this.portal(memberId);
-    if (portal.status !== 'installing') throw new EmulatorError(`the installation on ${memberId} is not waiting for installFinish (it is ${portal.status})`);
+    if (portal.status !== 'installing')
+      throw new EmulatorError(
+        `the installation on ${memberId} is not waiting for installFinish (it is ${portal.status})`,
+      );
     portal.status = 'installed';
     return portal;
   }
@@ -122,7 +171,15 @@ export class Emulator {
     portal.version = version;
     if (!options.legacy) return { portal, deliveries: [await this.sendInstall(portal)] };
     const data = { VERSION: version, PREVIOUS_VERSION: previous, LANGUAGE_ID };
-    return { portal, deliveries: await this.deliverBound(portal, 'ONAPPUPDATE', data, this.tokenAuth(portal, this.issueTokens(portal))) };
+    return {
+      portal,
+      deliveries: await this.deliverBound(
+        portal,
+        'ONAPPUPDATE',
+        data,
+        this.tokenAuth(portal, this.issueTokens(portal)),
+      ),
+    };
   }
 
   /** The administrator removes the app: tokens are revoked, then ONAPPUNINSTALL goes to the bound handlers. */
@@ -130,7 +187,15 @@ export class Emulator {
     const portal = this.portal(memberId);
     if (portal.status === 'uninstalled') throw new EmulatorError(`the app is not installed on ${memberId}`);
     this.authority.revoke(memberId);
-    const deliveries = portal.status === 'installed' ? await this.deliverBound(portal, 'ONAPPUNINSTALL', { CLEAN: clean ? 1 : 0, LANGUAGE_ID }, this.portalAuth(portal)) : [];
+    const deliveries =
+      portal.status === 'installed'
+        ? await this.deliverBound(
+            portal,
+            'ONAPPUNINSTALL',
+            { CLEAN: clean ? 1 : 0, LANGUAGE_ID },
+            this.portalAuth(portal),
+          )
+        : [];
     portal.status = 'uninstalled';
     portal.bindings = [];
     return { portal, deliveries };
@@ -142,11 +207,19 @@ export class Emulator {
     const name = event.toUpperCase();
     const payload: Payload = { data: eventData(name) };
     for (const assignment of options.set ?? []) {
-      if (!assignment.startsWith('data.')) throw new EmulatorError(`--set "${assignment}": a triggered event takes data.KEY=VALUE only; auth is the portal's own`);
+      if (!assignment.startsWith('data.'))
+        throw new EmulatorError(
+          `--set "${assignment}": a triggered event takes data.KEY=VALUE only; auth is the portal's own`,
+        );
       applyOverride(payload, assignment);
     }
-    const auth = eventCarriesTokens(name) ? this.tokenAuth(portal, this.issueTokens(portal, options.userId ?? 1)) : this.portalAuth(portal);
-    return { portal, deliveries: await this.deliverBound(portal, name, payload.data as Record<string, Encodable>, auth) };
+    const auth = eventCarriesTokens(name)
+      ? this.tokenAuth(portal, this.issueTokens(portal, options.userId ?? 1))
+      : this.portalAuth(portal);
+    return {
+      portal,
+      deliveries: await this.deliverBound(portal, name, payload.data as Record<string, Encodable>, auth),
+    };
   }
 
   expireTokens(memberId: string): number {
@@ -178,14 +251,24 @@ export class Emulator {
     request.decidedAt = new Date();
     const portal = this.portal(request.memberId);
     const data = { TOKEN: request.token, METHOD: request.method, CONFIRMED: allow ? 1 : 0, LANGUAGE_ID };
-    return { request, deliveries: await this.deliverBound(portal, 'ONAPPMETHODCONFIRM', data, this.portalAuth(portal)) };
+    return {
+      request,
+      deliveries: await this.deliverBound(portal, 'ONAPPMETHODCONFIRM', data, this.portalAuth(portal)),
+    };
   }
 
   /** The confirmation state of (token, method), creating a waiting request (a notification) on first sight. */
   confirmation(memberId: string, token: string, method: string): ConfirmationRequest {
     const found = this.confirmations.find((c) => c.token === token && c.method === method);
     if (found) return found;
-    const request: ConfirmationRequest = { id: this.confirmations.length + 1, memberId, method, token, state: 'waiting', requestedAt: new Date() };
+    const request: ConfirmationRequest = {
+      id: this.confirmations.length + 1,
+      memberId,
+      method,
+      token,
+      state: 'waiting',
+      requestedAt: new Date(),
+    };
     this.confirmations.push(request);
     return request;
   }
@@ -202,7 +285,10 @@ export class Emulator {
 
   private installed(memberId: string): PortalState {
     const portal = this.portal(memberId);
-    if (portal.status === 'installing') throw new EmulatorError(`the installation on ${memberId} is not finished (BX24.installFinish was not called): the portal sends no events yet`);
+    if (portal.status === 'installing')
+      throw new EmulatorError(
+        `the installation on ${memberId} is not finished (BX24.installFinish was not called): the portal sends no events yet`,
+      );
     if (portal.status !== 'installed') throw new EmulatorError(`the app is not installed on ${memberId}`);
     return portal;
   }
@@ -210,12 +296,28 @@ export class Emulator {
   private async sendInstall(portal: PortalState): Promise<Delivery> {
     const data = { VERSION: portal.version, ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID };
     const { id, handler } = portal.installBinding;
-    return this.record(await deliver({ event: 'ONAPPINSTALL', memberId: portal.memberId, url: handler, eventHandlerId: id, data, auth: this.tokenAuth(portal, this.issueTokens(portal)) }));
+    return this.record(
+      await deliver({
+        event: 'ONAPPINSTALL',
+        memberId: portal.memberId,
+        url: handler,
+        eventHandlerId: id,
+        data,
+        auth: this.tokenAuth(portal, this.issueTokens(portal)),
+      }),
+    );
   }
 
-  private async deliverBound(portal: PortalState, event: string, data: Record<string, Encodable>, auth: Record<string, Encodable>): Promise<Delivery[]> {
+  private async deliverBound(
+    portal: PortalState,
+    event: string,
+    data: Record<string, Encodable>,
+    auth: Record<string, Encodable>,
+  ): Promise<Delivery[]> {
     const bound = portal.bindings.filter((b) => b.event === event);
-    const sent = await Promise.all(bound.map((b) => deliver({ event, memberId: portal.memberId, url: b.handler, eventHandlerId: b.id, data, auth })));
+    const sent = await Promise.all(
+      bound.map((b) => deliver({ event, memberId: portal.memberId, url: b.handler, eventHandlerId: b.id, data, auth })),
+    );
     return sent.map((d) => this.record(d));
   }
 

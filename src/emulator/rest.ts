@@ -24,10 +24,13 @@ export function handleRest(emulator: Emulator, rawMethod: string, params: Record
   if (!token) return fail(401, 'NO_AUTH_FOUND', 'Wrong authorization data');
   const check = emulator.authority.check(token);
   if ('error' in check) {
-    return check.error === 'expired_token' ? fail(401, 'expired_token', 'The access token provided has expired.') : fail(401, 'invalid_token', 'Unable to get application by token');
+    return check.error === 'expired_token'
+      ? fail(401, 'expired_token', 'The access token provided has expired.')
+      : fail(401, 'invalid_token', 'Unable to get application by token');
   }
   const portal = emulator.portals.get(check.memberId);
-  if (!portal || portal.status === 'uninstalled') return fail(401, 'invalid_token', 'Unable to get application by token');
+  if (!portal || portal.status === 'uninstalled')
+    return fail(401, 'invalid_token', 'Unable to get application by token');
   if (portal.bucket && !portal.bucket.tryTake(Date.now())) {
     emulator.stats.rateLimited++;
     return fail(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests');
@@ -54,14 +57,23 @@ function execute(emulator: Emulator, caller: Caller, method: string, params: Rec
     case 'app.info':
       return ok(appInfo(emulator, portal));
     case 'profile':
-      return ok({ ID: String(caller.userId), ADMIN: caller.userId === 1, NAME: caller.userId === 1 ? 'Admin' : `User ${caller.userId}`, LAST_NAME: '', PERSONAL_GENDER: '', TIME_ZONE: '', TIME_ZONE_OFFSET: 0 });
+      return ok({
+        ID: String(caller.userId),
+        ADMIN: caller.userId === 1,
+        NAME: caller.userId === 1 ? 'Admin' : `User ${caller.userId}`,
+        LAST_NAME: '',
+        PERSONAL_GENDER: '',
+        TIME_ZONE: '',
+        TIME_ZONE_OFFSET: 0,
+      });
     case 'event.bind': {
       const event = String(params.event ?? '').toUpperCase();
       const handler = String(params.handler ?? '');
       if (!event || !handler) return fail(400, 'INVALID_ARGUMENTS', 'event and handler are required');
       if (!/^ON[A-Z0-9_]+$/.test(event)) return fail(400, 'ERROR_EVENT_NOT_FOUND', 'Event not found');
       if (!URL.canParse(handler)) return fail(400, 'ERROR_WRONG_HANDLER_URL', 'Wrong handler URL');
-      if (portal.bindings.some((b) => b.event === event && b.handler === handler)) return fail(400, 'ERROR_CORE', 'Handler already binded');
+      if (portal.bindings.some((b) => b.event === event && b.handler === handler))
+        return fail(400, 'ERROR_CORE', 'Handler already binded');
       emulator.bind(portal, event, handler, Number(params.auth_type ?? 0));
       return ok(true);
     }
@@ -69,11 +81,15 @@ function execute(emulator: Emulator, caller: Caller, method: string, params: Rec
       // User 1 installed the app and is the portal's administrator; others are not.
       return ok(caller.userId === 1);
     case 'event.get':
-      return ok(portal.bindings.map((b) => ({ event: b.event, handler: b.handler, auth_type: String(b.authType), offline: 0 })));
+      return ok(
+        portal.bindings.map((b) => ({ event: b.event, handler: b.handler, auth_type: String(b.authType), offline: 0 })),
+      );
     case 'event.unbind': {
       const before = portal.bindings.length;
       const event = String(params.event ?? '').toUpperCase();
-      portal.bindings = portal.bindings.filter((b) => !(b.event === event && (params.handler === undefined || b.handler === params.handler)));
+      portal.bindings = portal.bindings.filter(
+        (b) => !(b.event === event && (params.handler === undefined || b.handler === params.handler)),
+      );
       return ok({ count: before - portal.bindings.length });
     }
     case 'voximplant.user.get': {
@@ -106,5 +122,13 @@ function appInfo(emulator: Emulator, portal: PortalState) {
 /** A user's telephony settings (voximplant-user-get.md); SIP_PASSWORD is a secret, stable per portal and user. */
 export function voximplantUser(memberId: string, id: string) {
   const password = createHash('sha256').update(`${memberId}:${id}`).digest('hex').slice(0, 12);
-  return { ID: id, DEFAULT_LINE: null, PHONE_ENABLED: 'Y', SIP_SERVER: 'ip.b24-1-1700000000.bitrixphone.com', SIP_LOGIN: `phone${id}`, SIP_PASSWORD: password, INNER_NUMBER: null };
+  return {
+    ID: id,
+    DEFAULT_LINE: null,
+    PHONE_ENABLED: 'Y',
+    SIP_SERVER: 'ip.b24-1-1700000000.bitrixphone.com',
+    SIP_LOGIN: `phone${id}`,
+    SIP_PASSWORD: password,
+    INNER_NUMBER: null,
+  };
 }

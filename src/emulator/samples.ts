@@ -11,7 +11,14 @@ const sampleData: Record<string, () => Payload> = {
   ONAPPINSTALL: () => ({ VERSION: '1', ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: 'en' }),
   ONAPPUPDATE: () => ({ VERSION: '2', PREVIOUS_VERSION: '1', LANGUAGE_ID: 'en' }),
   ONAPPUNINSTALL: () => ({ CLEAN: '0', LANGUAGE_ID: 'en' }),
-  ONAPPPAYMENT: () => ({ CODE: 'vendor.app', VERSION: '1', STATUS: 'P', PAYMENT_EXPIRED: 'N', DAYS: '30', LANGUAGE_ID: 'en' }),
+  ONAPPPAYMENT: () => ({
+    CODE: 'vendor.app',
+    VERSION: '1',
+    STATUS: 'P',
+    PAYMENT_EXPIRED: 'N',
+    DAYS: '30',
+    LANGUAGE_ID: 'en',
+  }),
   ONAPPTEST: () => ({ QUERY: { test: '1' }, LANGUAGE_ID: 'en' }),
 };
 
@@ -38,7 +45,10 @@ export class SampleError extends Error {
 
 export function sampleEvent(name: string, options: SampleOptions = {}): Payload {
   const event = name.toUpperCase();
-  if (!/^ON[A-Z0-9_]+$/.test(event)) throw new SampleError(`"${name}" is not a Bitrix24 event name (they look like ONAPPMETHODCONFIRM or ONCRMDEALADD).`);
+  if (!/^ON[A-Z0-9_]+$/.test(event))
+    throw new SampleError(
+      `"${name}" is not a Bitrix24 event name (they look like ONAPPMETHODCONFIRM or ONCRMDEALADD).`,
+    );
   const domain = options.domain ?? 'portal.bitrix24.com';
   const now = Math.floor(Date.now() / 1000);
   const auth: Payload = {
@@ -49,7 +59,14 @@ export function sampleEvent(name: string, options: SampleOptions = {}): Payload 
     application_token: options.applicationToken ?? hex(),
   };
   if (!withoutTokens.has(event)) {
-    Object.assign(auth, { access_token: hex(), expires: String(now + 3600), expires_in: '3600', scope: 'crm,user,telephony', status: 'L', user_id: '1' });
+    Object.assign(auth, {
+      access_token: hex(),
+      expires: String(now + 3600),
+      expires_in: '3600',
+      scope: 'crm,user,telephony',
+      status: 'L',
+      user_id: '1',
+    });
     if (event !== 'ONAPPPAYMENT') auth.refresh_token = hex();
   }
   const data = eventData(event);
@@ -64,8 +81,10 @@ export function applyOverride(payload: Payload, assignment: string): void {
   if (at <= 0) throw new SampleError(`--set "${assignment}" is not PATH=VALUE (for example data.METHOD=crm.deal.add).`);
   const path = assignment.slice(0, at).split('.');
   const value = assignment.slice(at + 1);
-  if (!TOP_LEVEL.has(path[0]!)) throw new SampleError(`--set "${assignment}": the path must start with data., auth., ts or event_handler_id.`);
-  if (path.some((key) => key === '' || PROTOTYPE_KEYS.has(key))) throw new SampleError(`--set "${assignment}": "${path.join('.')}" is not a usable path.`);
+  if (!TOP_LEVEL.has(path[0]!))
+    throw new SampleError(`--set "${assignment}": the path must start with data., auth., ts or event_handler_id.`);
+  if (path.some((key) => key === '' || PROTOTYPE_KEYS.has(key)))
+    throw new SampleError(`--set "${assignment}": "${path.join('.')}" is not a usable path.`);
   let target = payload;
   for (const key of path.slice(0, -1)) {
     const next = target[key];

@@ -62,7 +62,10 @@ export interface InstallOptions {
 
 /** The portal keeps VERSION in 4 characters and reads it with intval. */
 export function checkVersion(version: string): void {
-  if (!/^[0-9][0-9A-Za-z.]{0,3}$/.test(version)) throw new EmulatorError(`version "${version.slice(0, 20)}" is not a short version (at most 4 characters, starting with a digit, like 2 or 1.1)`);
+  if (!/^[0-9][0-9A-Za-z.]{0,3}$/.test(version))
+    throw new EmulatorError(
+      `version "${version.slice(0, 20)}" is not a short version (at most 4 characters, starting with a digit, like 2 or 1.1)`,
+    );
 }
 
 export class EmulatorError extends Error {

@@ -3,7 +3,8 @@ import { B24EventsError } from '../protocol/index.js';
 import { errorResponse, type Handle, type HandleResponse } from './handle.js';
 import { readBody } from './read-body.js';
 
-const toResponse = (answer: HandleResponse) => new Response(answer.body, { status: answer.status, headers: answer.headers });
+const toResponse = (answer: HandleResponse) =>
+  new Response(answer.body, { status: answer.status, headers: answer.headers });
 
 export function fetchAdapter(handle: Handle, maxBodyBytes: number): (request: Request) => Promise<Response> {
   return async (request) => {
@@ -11,7 +12,11 @@ export function fetchAdapter(handle: Handle, maxBodyBytes: number): (request: Re
     let body: Buffer | undefined;
     if (request.method.toUpperCase() === 'POST' && request.body) {
       try {
-        body = await readBody(request.body as unknown as AsyncIterable<Uint8Array>, maxBodyBytes, headers['content-length']);
+        body = await readBody(
+          request.body as unknown as AsyncIterable<Uint8Array>,
+          maxBodyBytes,
+          headers['content-length'],
+        );
       } catch (error) {
         if (error instanceof B24EventsError) return toResponse(errorResponse(error));
         throw error;

@@ -42,9 +42,16 @@ export function headerValue(headers: HandleRequest['headers'], name: string): st
   return Array.isArray(value) ? value[0] : value;
 }
 
-const html = (status: number, body: string): HandleResponse => ({ status, headers: { 'content-type': 'text/html; charset=utf-8' }, body });
+const html = (status: number, body: string): HandleResponse => ({
+  status,
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+  body,
+});
 
-const unexpected = { error: 'internal_error', message: 'The event could not be stored; nothing was acknowledged. See the server log.' };
+const unexpected = {
+  error: 'internal_error',
+  message: 'The event could not be stored; nothing was acknowledged. See the server log.',
+};
 
 /**
  * Events answer JSON; the installer frame, shown to the administrator, answers a page. `onFailure` hears of every
@@ -58,7 +65,8 @@ export function createHandle(
 ): Handle {
   return async (request) => {
     const query = new URL(request.url ?? '/', 'http://b24-events.invalid').searchParams;
-    const frame = request.method.toUpperCase() === 'POST' && isInstallerFrame(headerValue(request.headers, 'accept'), query);
+    const frame =
+      request.method.toUpperCase() === 'POST' && isInstallerFrame(headerValue(request.headers, 'accept'), query);
     const incoming = { contentType: headerValue(request.headers, 'content-type'), body: request.body ?? '' };
     try {
       if (frame) {

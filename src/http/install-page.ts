@@ -30,7 +30,9 @@ ${body}
 
 export function installedPage(memberId: string, options: InstallPageOptions = {}): string {
   const script = options.scriptUrl ?? BX24_SCRIPT_URL;
-  const content = options.content?.({ memberId }) ?? '<h1>Installing…</h1><p id="b24-install-status">The application is being installed.</p>';
+  const content =
+    options.content?.({ memberId }) ??
+    '<h1>Installing…</h1><p id="b24-install-status">The application is being installed.</p>';
   const finish = `<script src="${escapeHtml(script)}"></script>
 <script>
 BX24.init(function () {

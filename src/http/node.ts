@@ -27,7 +27,10 @@ function send(res: ServerResponse, answer: HandleResponse): void {
   res.writeHead(answer.status, answer.headers).end(answer.body);
 }
 
-export function nodeAdapter(handle: Handle, maxBodyBytes: number): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function nodeAdapter(
+  handle: Handle,
+  maxBodyBytes: number,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     let body: Uint8Array | string | undefined;
     try {

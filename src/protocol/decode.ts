@@ -57,7 +57,8 @@ function listsLikePhp(value: PayloadValue): PayloadValue {
 
 export function decodeForm(text: string): Payload {
   const pairs = text.split('&');
-  if (pairs.length > MAX_PARAMETERS) throw new MalformedBodyError(`The form body has more than ${MAX_PARAMETERS} parameters.`);
+  if (pairs.length > MAX_PARAMETERS)
+    throw new MalformedBodyError(`The form body has more than ${MAX_PARAMETERS} parameters.`);
   pairs.forEach((pair, i) => {
     if (pair === '') return;
     const eq = pair.indexOf('=');

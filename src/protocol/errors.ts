@@ -41,7 +41,11 @@ export class MethodNotAllowedError extends B24EventsError {
 export class UnsupportedMediaTypeError extends B24EventsError {
   constructor(contentType: string | undefined) {
     const mediaType = contentType?.split(';')[0]?.trim() ?? '';
-    const named = /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/.test(mediaType) ? `"${mediaType}"` : contentType ? '(unreadable)' : '(none)';
+    const named = /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/.test(mediaType)
+      ? `"${mediaType}"`
+      : contentType
+        ? '(unreadable)'
+        : '(none)';
     super(
       'unsupported_media_type',
       `Content type ${named} is not accepted: send application/x-www-form-urlencoded (as Bitrix24 does) or application/json.`,

@@ -11,13 +11,19 @@ const expected = (what: string) => ({
 });
 const text = z.string(expected('a string')).min(1, 'required');
 /** An app version as portals send it: "3" or, in the docs' samples, "1.0.0" (docs/protocol.md#38-version-and-days-values). */
-const version = z.string(expected('a string')).min(1, 'required').max(32, 'expected a version of at most 32 characters');
+const version = z
+  .string(expected('a string'))
+  .min(1, 'required')
+  .max(32, 'expected a version of at most 32 characters');
 /** ONAPPPAYMENT's DAYS: a whole number, possibly negative, or empty (docs/protocol.md#38-version-and-days-values). */
 const days = z.string(expected('a whole number')).regex(/^-?\d*$/, 'expected a whole number');
 /** Unix seconds a Date can hold and print (up to 9999-12-31): a larger `ts` or `expires` is refused, not a crash. */
 const MAX_UNIX_SECONDS = 253_402_300_799;
 const digitsFirst = z.string(expected('digits')).regex(/^\d+$/, { message: 'expected digits', abort: true });
-const unixSeconds = digitsFirst.refine((v) => Number(v) <= MAX_UNIX_SECONDS, 'expected unix seconds before the year 10000');
+const unixSeconds = digitsFirst.refine(
+  (v) => Number(v) <= MAX_UNIX_SECONDS,
+  'expected unix seconds before the year 10000',
+);
 /** A token lifetime: Bitrix24 says 3600; anything past ten years is not one. */
 const lifetimeSeconds = digitsFirst.refine((v) => Number(v) <= 315_360_000, 'expected at most 315360000 seconds');
 const yesNo = z.enum(['Y', 'N'], expected('"Y" or "N"'));

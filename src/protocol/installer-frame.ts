@@ -14,7 +14,10 @@ const host = text.regex(/^[a-z0-9.-]+(:\d+)?$/i, 'expected a host name such as p
 
 const frameBody = z.looseObject({
   AUTH_ID: text,
-  AUTH_EXPIRES: z.string().regex(/^\d{1,7}$/, 'expected seconds').optional(),
+  AUTH_EXPIRES: z
+    .string()
+    .regex(/^\d{1,7}$/, 'expected seconds')
+    .optional(),
   REFRESH_ID: text,
   SERVER_ENDPOINT: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
   APPLICATION_TOKEN: text,
@@ -36,7 +39,10 @@ export function isInstallerFrame(accept: string | undefined, query: URLSearchPar
 }
 
 const issuesOf = (error: z.ZodError, prefix: string): FieldIssue[] =>
-  error.issues.map((issue) => ({ path: `${prefix}${issue.path.map(String).join('.') || '(body)'}`, message: issue.message }));
+  error.issues.map((issue) => ({
+    path: `${prefix}${issue.path.map(String).join('.') || '(body)'}`,
+    message: issue.message,
+  }));
 
 /**
  * The ONAPPINSTALL a frame POST stands for; `ts` is the time it arrived. Throws `InvalidEventError` naming every
@@ -45,7 +51,10 @@ const issuesOf = (error: z.ZodError, prefix: string): FieldIssue[] =>
 export function installFromFrame(body: Payload, query: URLSearchParams, now: Date): RawEvent<'ONAPPINSTALL'> {
   const fields = frameBody.safeParse(body);
   const where = frameQuery.safeParse(Object.fromEntries(query));
-  const issues = [...(fields.success ? [] : issuesOf(fields.error, '')), ...(where.success ? [] : issuesOf(where.error, 'query.'))];
+  const issues = [
+    ...(fields.success ? [] : issuesOf(fields.error, '')),
+    ...(where.success ? [] : issuesOf(where.error, 'query.')),
+  ];
   if (!fields.success || !where.success) throw new InvalidEventError(issues);
   const f = fields.data;
   const q = where.data;

@@ -28,7 +28,8 @@ export function checkJsonNesting(text: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -40,8 +41,10 @@ export function checkJsonNesting(text: string): void {
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
 function checkText(text: string, where: () => string, what: string): void {
-  if (text.includes('\u0000')) throw new MalformedBodyError(`The ${what} ${where()} contains a NUL character, which is refused.`);
-  if (LONE_SURROGATE.test(text)) throw new MalformedBodyError(`The ${what} ${where()} is not valid Unicode (a lone surrogate).`);
+  if (text.includes('\u0000'))
+    throw new MalformedBodyError(`The ${what} ${where()} contains a NUL character, which is refused.`);
+  if (LONE_SURROGATE.test(text))
+    throw new MalformedBodyError(`The ${what} ${where()} is not valid Unicode (a lone surrogate).`);
 }
 
 /**

@@ -119,7 +119,12 @@ export function scrubSecrets<T>(value: T): T {
     if (inner === null || typeof inner !== 'object') return inner;
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(inner)) {
-      out[key] = key === 'auth' && v !== null && typeof v === 'object' && !Array.isArray(v) ? walk(v) : isSecretKey(key) ? scrubAll(key, v) : walk(v);
+      out[key] =
+        key === 'auth' && v !== null && typeof v === 'object' && !Array.isArray(v)
+          ? walk(v)
+          : isSecretKey(key)
+            ? scrubAll(key, v)
+            : walk(v);
     }
     return out;
   };

@@ -3,7 +3,15 @@
  * says `expired_token`), each portal's leaky bucket, and bounded retries when the portal says it is busy.
  * It knows nothing of storage: a TokenSource gives and refreshes tokens.
  */
-import { backoffDelay, BATCH_LIMIT, BITRIX24_RATE_LIMIT, httpBuildQuery, LeakyBucket, tokenHash, type RateLimit } from '../protocol/index.js';
+import {
+  backoffDelay,
+  BATCH_LIMIT,
+  BITRIX24_RATE_LIMIT,
+  httpBuildQuery,
+  LeakyBucket,
+  tokenHash,
+  type RateLimit,
+} from '../protocol/index.js';
 import { ExpiredToken, isTransient, MethodConfirmDenied, MethodConfirmWaiting, QueryLimitExceeded } from './errors.js';
 import { sendRest, type Params, type RestSuccess } from './transport.js';
 
@@ -79,8 +87,10 @@ export class RestClient {
   }
 
   private bucket(memberId: string): LeakyBucket {
-    let bucket = this.buckets.get(memberId);
-    if (!bucket) this.buckets.set(memberId, (bucket = new LeakyBucket(this.settings.rateLimit)));
+    const known = this.buckets.get(memberId);
+    if (known) return known;
+    const bucket = new LeakyBucket(this.settings.rateLimit);
+    this.buckets.set(memberId, bucket);
     return bucket;
   }
 
@@ -119,8 +129,16 @@ export class RestClient {
 
   /** Runs commands through `batch`, 50 to a request; keys are the commands' indexes or the record's keys. */
   async batch(memberId: string, commands: BatchCommand[] | Record<string, BatchCommand>): Promise<BatchAnswer> {
-    const entries = Array.isArray(commands) ? commands.map((c, i) => [String(i), c] as const) : Object.entries(commands);
-    const merged: BatchAnswer = { result: {}, resultError: {}, resultTotal: {}, resultNext: {}, access: await this.freshAccess(memberId) };
+    const entries = Array.isArray(commands)
+      ? commands.map((c, i) => [String(i), c] as const)
+      : Object.entries(commands);
+    const merged: BatchAnswer = {
+      result: {},
+      resultError: {},
+      resultTotal: {},
+      resultNext: {},
+      access: await this.freshAccess(memberId),
+    };
     for (let i = 0; i < entries.length; i += BATCH_LIMIT) {
       const cmd: Record<string, string> = {};
       for (const [key, [method, params]] of entries.slice(i, i + BATCH_LIMIT)) {
@@ -135,7 +153,8 @@ export class RestClient {
         result_next?: BatchAnswer['resultNext'] | unknown[];
       };
       // PHP's json_encode writes a list where the keys are 0..n-1 (an empty map, or the first 50 of a list of commands).
-      const asMap = <T>(value: T | unknown[] | undefined) => (Array.isArray(value) ? Object.fromEntries(value.map((v, k) => [String(k), v])) : (value ?? {}));
+      const asMap = <T>(value: T | unknown[] | undefined) =>
+        Array.isArray(value) ? Object.fromEntries(value.map((v, k) => [String(k), v])) : (value ?? {});
       Object.assign(merged.result, asMap(part.result));
       Object.assign(merged.resultError, asMap(part.result_error));
       Object.assign(merged.resultTotal, asMap(part.result_total));

@@ -59,7 +59,13 @@ export function restErrorFrom(code: string, description: string, status: number)
  * OAuth answers that say the server is away for now (no answer, a timeout, an error page instead of JSON, OAuth 2's
  * own "try later" codes); `invalid_grant` and `invalid_client` are final.
  */
-const TRANSIENT_OAUTH = new Set(['oauth_unreachable', 'oauth_timeout', 'oauth_error', 'temporarily_unavailable', 'server_error']);
+const TRANSIENT_OAUTH = new Set([
+  'oauth_unreachable',
+  'oauth_timeout',
+  'oauth_error',
+  'temporarily_unavailable',
+  'server_error',
+]);
 
 /** Worth trying again after a pause: the portal's limits, no answer at all, or an OAuth server that is away. */
 export const isTransient = (error: unknown): boolean =>
@@ -71,4 +77,5 @@ export const isTransient = (error: unknown): boolean =>
   (error instanceof OAuthError && TRANSIENT_OAUTH.has(error.code));
 
 /** event.bind's answer when the handler is bound already (ERROR_CORE "Handler already binded"). */
-export const isAlreadyBound = (error: unknown): boolean => error instanceof RestError && /already bind/i.test(error.description);
+export const isAlreadyBound = (error: unknown): boolean =>
+  error instanceof RestError && /already bind/i.test(error.description);

@@ -23,8 +23,11 @@ export class ConfigurationError extends Error {
  * an http(s) URL without path, query or credentials; the list names each origin once.
  */
 export function parseOAuthServers(value: string | readonly string[] | undefined): string[] {
-  const entries = (typeof value === 'string' ? value.split(',') : (value ?? DEFAULT_OAUTH_SERVERS)).map((e) => e.trim()).filter(Boolean);
-  if (entries.length === 0) throw new ConfigurationError('B24_OAUTH_URL names no OAuth server; leave it unset for the default.');
+  const entries = (typeof value === 'string' ? value.split(',') : (value ?? DEFAULT_OAUTH_SERVERS))
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0)
+    throw new ConfigurationError('B24_OAUTH_URL names no OAuth server; leave it unset for the default.');
   const origins = entries.map((entry) => {
     let url: URL;
     try {
@@ -32,8 +35,17 @@ export function parseOAuthServers(value: string | readonly string[] | undefined)
     } catch {
       throw new ConfigurationError(`B24_OAUTH_URL: "${entry}" is not a URL (expected e.g. https://oauth.bitrix.info).`);
     }
-    if (!/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash || url.pathname !== '/') {
-      throw new ConfigurationError(`B24_OAUTH_URL: "${entry}" must be an http(s) origin such as https://oauth.bitrix.info, with no path.`);
+    if (
+      !/^https?:$/.test(url.protocol) ||
+      url.username ||
+      url.password ||
+      url.search ||
+      url.hash ||
+      url.pathname !== '/'
+    ) {
+      throw new ConfigurationError(
+        `B24_OAUTH_URL: "${entry}" must be an http(s) origin such as https://oauth.bitrix.info, with no path.`,
+      );
     }
     return url.origin;
   });
@@ -55,7 +67,10 @@ export class UnknownOAuthServerError extends B24EventsError {
 }
 
 /** The listed server whose origin is the origin of `serverEndpoint`, or undefined. */
-export function oauthServerFor(servers: readonly string[], serverEndpoint: string | null | undefined): string | undefined {
+export function oauthServerFor(
+  servers: readonly string[],
+  serverEndpoint: string | null | undefined,
+): string | undefined {
   if (!serverEndpoint || !URL.canParse(serverEndpoint)) return undefined;
   const origin = new URL(serverEndpoint).origin;
   return servers.find((server) => server === origin);
@@ -113,7 +128,11 @@ export class OAuthError extends Error {
 }
 
 /** One refresh at `server` (an entry of the allowlist). Bitrix24 answers some errors with HTTP 200. */
-export async function refreshTokens(server: string, credentials: OAuthCredentials, refreshToken: string): Promise<TokenAnswer> {
+export async function refreshTokens(
+  server: string,
+  credentials: OAuthCredentials,
+  refreshToken: string,
+): Promise<TokenAnswer> {
   const url = new URL('/oauth/token/', server);
   url.search = new URLSearchParams({
     grant_type: 'refresh_token',
@@ -134,7 +153,10 @@ export async function refreshTokens(server: string, credentials: OAuthCredential
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok || body === undefined || (body as { error?: unknown }).error !== undefined) {
     const code = errorCodeOf(body, 'oauth_error');
-    throw new OAuthError(code, `The OAuth server at ${url.origin} refused the refresh (HTTP ${response.status}, ${code}).`);
+    throw new OAuthError(
+      code,
+      `The OAuth server at ${url.origin} refused the refresh (HTTP ${response.status}, ${code}).`,
+    );
   }
   const parsed = tokenAnswer.safeParse(body);
   if (!parsed.success) {
@@ -145,7 +167,10 @@ export async function refreshTokens(server: string, credentials: OAuthCredential
 }
 
 /** When an access token stops working: `expires` (unix seconds) if given, else now + `expires_in` (default 1 h). */
-export function tokenExpiry(answer: { expires?: string | number | undefined; expires_in?: string | number | undefined }, now: Date): string {
+export function tokenExpiry(
+  answer: { expires?: string | number | undefined; expires_in?: string | number | undefined },
+  now: Date,
+): string {
   if (answer.expires) return new Date(Number(answer.expires) * 1000).toISOString();
   return new Date(now.getTime() + Number(answer.expires_in ?? 3600) * 1000).toISOString();
 }

@@ -11,7 +11,13 @@ export interface RestSuccess {
 
 export type Params = { [key: string]: Encodable };
 
-export async function sendRest(clientEndpoint: string, method: string, params: Params, accessToken: string, timeoutMs: number): Promise<RestSuccess> {
+export async function sendRest(
+  clientEndpoint: string,
+  method: string,
+  params: Params,
+  accessToken: string,
+  timeoutMs: number,
+): Promise<RestSuccess> {
   const url = new URL(method, clientEndpoint.endsWith('/') ? clientEndpoint : `${clientEndpoint}/`);
   let response: Response;
   try {
@@ -23,14 +29,28 @@ export async function sendRest(clientEndpoint: string, method: string, params: P
     });
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
-    throw new RestUnreachable(timedOut ? 'timeout' : 'unreachable', `${method} at ${url.origin} ${timedOut ? `gave no answer within ${timeoutMs} ms` : 'could not be reached'}`, 0);
+    throw new RestUnreachable(
+      timedOut ? 'timeout' : 'unreachable',
+      `${method} at ${url.origin} ${timedOut ? `gave no answer within ${timeoutMs} ms` : 'could not be reached'}`,
+      0,
+    );
   }
-  const body = (await response.json().catch(() => undefined)) as { error?: unknown; error_description?: unknown; result?: unknown } | undefined;
+  const body = (await response.json().catch(() => undefined)) as
+    | { error?: unknown; error_description?: unknown; result?: unknown }
+    | undefined;
   if (body && typeof body.error === 'string') {
-    throw restErrorFrom(body.error, typeof body.error_description === 'string' ? body.error_description : '', response.status);
+    throw restErrorFrom(
+      body.error,
+      typeof body.error_description === 'string' ? body.error_description : '',
+      response.status,
+    );
   }
   if (!response.ok || !body || !('result' in body)) {
-    throw restErrorFrom('INVALID_RESPONSE', `${method} answered HTTP ${response.status} without a result`, response.status);
+    throw restErrorFrom(
+      'INVALID_RESPONSE',
+      `${method} answered HTTP ${response.status} without a result`,
+      response.status,
+    );
   }
   return body as RestSuccess;
 }

@@ -11,7 +11,12 @@ const FIVE_XX = 'b24_events_http_5xx_total';
 function fiveXxCounter(app: B24App): Counter<'route' | 'status'> {
   const existing = app.metrics.getSingleMetric(FIVE_XX);
   if (existing instanceof Counter) return existing as Counter<'route' | 'status'>;
-  return new Counter({ name: FIVE_XX, help: 'Answers with a 5xx status, by route.', labelNames: ['route', 'status'] as const, registers: [app.metrics] });
+  return new Counter({
+    name: FIVE_XX,
+    help: 'Answers with a 5xx status, by route.',
+    labelNames: ['route', 'status'] as const,
+    registers: [app.metrics],
+  });
 }
 
 export function healthRoutes(server: FastifyInstance, app: B24App): void {
@@ -20,11 +25,15 @@ export function healthRoutes(server: FastifyInstance, app: B24App): void {
   server.get('/health', alive);
   server.get('/readyz', async (_request, reply) => {
     const readiness = await app.readiness();
-    return reply.code(readiness.ready ? 200 : 503).header('cache-control', 'no-store').send({ status: readiness.ready ? 'ready' : 'not_ready', ...readiness });
+    return reply
+      .code(readiness.ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: readiness.ready ? 'ready' : 'not_ready', ...readiness });
   });
   const fiveXx = fiveXxCounter(app);
   server.addHook('onResponse', async (request, reply) => {
     // The route's pattern, never its path: a path can carry anything a client typed.
-    if (reply.statusCode >= 500) fiveXx.inc({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+    if (reply.statusCode >= 500)
+      fiveXx.inc({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
   });
 }

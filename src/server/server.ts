@@ -31,7 +31,15 @@ export async function createServer(app: B24App, options: ServerOptions = {}): Pr
     // that long. Check often enough that the timeout means what it says.
     serverFactory: (handler) =>
       http
-        .createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout), keepAliveTimeout: 5_000 }, handler)
+        .createServer(
+          {
+            requestTimeout,
+            headersTimeout: requestTimeout,
+            connectionsCheckingInterval: Math.min(1000, requestTimeout),
+            keepAliveTimeout: 5_000,
+          },
+          handler,
+        )
         .setTimeout(options.connectionTimeoutMs ?? 15_000),
   });
   await app.ready();

@@ -12,6 +12,9 @@ export async function importDriver<T>(name: 'better-sqlite3' | 'pg', store: stri
     return (await import(name)) as { default: T };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DriverUnavailableError(`${store} needs the "${name}" package, which could not be loaded here: ${reason}`, { cause: error });
+    throw new DriverUnavailableError(
+      `${store} needs the "${name}" package, which could not be loaded here: ${reason}`,
+      { cause: error },
+    );
   }
 }

@@ -43,10 +43,18 @@ const due = (now: string) => (eb: ExpressionBuilder<Database, 'inbox'>) =>
  * take one event.
  */
 export async function claimDueEvents(store: Store, lease: Lease, limit: number): Promise<InboxRow[]> {
-  const ids = claimable(store, store.db.selectFrom('inbox').select('id').where(due(lease.now)).orderBy('id').limit(limit));
+  const ids = claimable(
+    store,
+    store.db.selectFrom('inbox').select('id').where(due(lease.now)).orderBy('id').limit(limit),
+  );
   const rows = await store.db
     .updateTable('inbox')
-    .set((eb) => ({ status: 'processing', locked_until: lease.until, lease_owner: lease.owner, attempts: eb('attempts', '+', 1) }))
+    .set((eb) => ({
+      status: 'processing',
+      locked_until: lease.until,
+      lease_owner: lease.owner,
+      attempts: eb('attempts', '+', 1),
+    }))
     .where('id', 'in', ids)
     .where(due(lease.now))
     .returningAll()
@@ -54,7 +62,9 @@ export async function claimDueEvents(store: Store, lease: Lease, limit: number):
   return rows.sort((a, b) => a.id - b.id);
 }
 
-export type InboxOutcome = { status: 'done' | 'failed'; error?: string; at: string } | { status: 'pending'; error: string; retryAt: string };
+export type InboxOutcome =
+  | { status: 'done' | 'failed'; error?: string; at: string }
+  | { status: 'pending'; error: string; retryAt: string };
 
 /** Writes how a run ended and releases the event; false (and nothing written) when `owner` no longer holds it. */
 export async function finishInboxEvent(db: Db, id: number, owner: string, outcome: InboxOutcome): Promise<boolean> {
@@ -62,8 +72,20 @@ export async function finishInboxEvent(db: Db, id: number, owner: string, outcom
     .updateTable('inbox')
     .set(
       outcome.status === 'pending'
-        ? { status: 'pending', last_error: outcome.error, next_attempt_at: outcome.retryAt, locked_until: null, lease_owner: null }
-        : { status: outcome.status, last_error: outcome.error ?? null, finished_at: outcome.at, locked_until: null, lease_owner: null },
+        ? {
+            status: 'pending',
+            last_error: outcome.error,
+            next_attempt_at: outcome.retryAt,
+            locked_until: null,
+            lease_owner: null,
+          }
+        : {
+            status: outcome.status,
+            last_error: outcome.error ?? null,
+            finished_at: outcome.at,
+            locked_until: null,
+            lease_owner: null,
+          },
     )
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
@@ -75,7 +97,14 @@ export async function finishInboxEvent(db: Db, id: number, owner: string, outcom
 export async function requeueInboxEvent(db: Db, id: number, now: string): Promise<boolean> {
   const result = await db
     .updateTable('inbox')
-    .set({ status: 'pending', attempts: 0, next_attempt_at: now, locked_until: null, lease_owner: null, finished_at: null })
+    .set({
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      locked_until: null,
+      lease_owner: null,
+      finished_at: null,
+    })
     .where('id', '=', id)
     .where('status', 'in', ['done', 'failed'])
     .executeTakeFirst();
@@ -90,7 +119,11 @@ export interface InboxQuery {
 }
 
 export function listInboxEvents(db: Db, query: InboxQuery = {}): Promise<InboxRow[]> {
-  let q = db.selectFrom('inbox').selectAll().orderBy('id', 'desc').limit(query.limit ?? 50);
+  let q = db
+    .selectFrom('inbox')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(query.limit ?? 50);
   if (query.event) q = q.where('event', '=', query.event.toUpperCase());
   if (query.memberId) q = q.where('member_id', '=', query.memberId);
   if (query.status) q = q.where('status', '=', query.status);
@@ -103,11 +136,19 @@ export function getInboxEvent(db: Db, id: number): Promise<InboxRow | undefined>
 
 /** The event with this body whose handlers have not started, if any: a new identical delivery joins it. */
 export async function findUnstartedByBody(db: Db, bodyHash: string): Promise<{ id: number } | undefined> {
-  const row = await db.selectFrom('inbox').select('id').where('body_hash', '=', bodyHash).where(notStarted).executeTakeFirst();
+  const row = await db
+    .selectFrom('inbox')
+    .select('id')
+    .where('body_hash', '=', bodyHash)
+    .where(notStarted)
+    .executeTakeFirst();
   return row && { id: Number(row.id) };
 }
 
 /** Whether this exact body was stored before (in any state): a byte-identical repeat of a lifecycle event. */
 export async function bodySeenBefore(db: Db, bodyHash: string): Promise<boolean> {
-  return (await db.selectFrom('inbox').select('id').where('body_hash', '=', bodyHash).limit(1).executeTakeFirst()) !== undefined;
+  return (
+    (await db.selectFrom('inbox').select('id').where('body_hash', '=', bodyHash).limit(1).executeTakeFirst()) !==
+    undefined
+  );
 }

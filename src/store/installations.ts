@@ -26,7 +26,9 @@ export async function installationSecrets(db: Db, memberId: string): Promise<str
     .select(['application_token', 'access_token', 'refresh_token'])
     .where('member_id', '=', memberId)
     .executeTakeFirst();
-  return [row?.application_token, row?.access_token, row?.refresh_token].filter((v): v is string => typeof v === 'string');
+  return [row?.application_token, row?.access_token, row?.refresh_token].filter(
+    (v): v is string => typeof v === 'string',
+  );
 }
 
 export async function updateInstallation(
@@ -46,7 +48,12 @@ export async function rotateTokens(
 ): Promise<void> {
   await db
     .updateTable('installations')
-    .set({ access_token: fresh.accessToken, refresh_token: fresh.refreshToken, access_expires_at: fresh.expiresAt, updated_at: fresh.at })
+    .set({
+      access_token: fresh.accessToken,
+      refresh_token: fresh.refreshToken,
+      access_expires_at: fresh.expiresAt,
+      updated_at: fresh.at,
+    })
     .where('member_id', '=', memberId)
     .where('refresh_token', '=', spentRefreshToken)
     .execute();

@@ -25,6 +25,9 @@ export function leaseFor(owner: string, leaseMs: number, now = Date.now()): Leas
  * instead of waiting for them (the claiming update checks the row is still free). SQLite: one writer at a time
  * holds the whole file, so the claiming statement is alone and needs no row locks.
  */
-export function claimable<DB, TB extends keyof DB, O>(store: Store, rows: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+export function claimable<DB, TB extends keyof DB, O>(
+  store: Store,
+  rows: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
   return store.dialect === 'postgres' ? rows.forUpdate().skipLocked() : rows;
 }

@@ -5,7 +5,8 @@ import type { Dialect } from './schema.js';
 function migrations(dialect: Dialect): Record<string, Migration> {
   // Generated ids: SQLite's rowid alias, PostgreSQL's bigserial (read back as numbers; see postgres.ts).
   const idType = dialect === 'postgres' ? 'bigserial' : 'integer';
-  const idColumn = (c: ColumnDefinitionBuilder) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
+  const idColumn = (c: ColumnDefinitionBuilder) =>
+    dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement();
   return {
     '001_receiver': {
       async up(db: Kysely<unknown>) {
@@ -86,8 +87,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('locked_until', 'text')
           .addColumn('lease_owner', 'text')
           .execute();
-        await db.schema.createIndex('parked_calls_decision').on('parked_calls').columns(['member_id', 'token_hash', 'method', 'state']).execute();
-        await db.schema.createIndex('parked_calls_due').on('parked_calls').columns(['state', 'next_attempt_at']).execute();
+        await db.schema
+          .createIndex('parked_calls_decision')
+          .on('parked_calls')
+          .columns(['member_id', 'token_hash', 'method', 'state'])
+          .execute();
+        await db.schema
+          .createIndex('parked_calls_due')
+          .on('parked_calls')
+          .columns(['state', 'next_attempt_at'])
+          .execute();
       },
     },
     '003_real_portals': {
@@ -166,4 +175,3 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
-

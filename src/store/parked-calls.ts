@@ -28,9 +28,17 @@ export interface WaitingCall {
  * `ready` (or `denied`) when a decision for its token arrived while it was on its way; other instances are then
  * told there is work once this commits.
  */
-export function recordWaitingCall(store: Store, w: WaitingCall): Promise<{ permission: PermissionRow; parkedCallId?: number }> {
+export function recordWaitingCall(
+  store: Store,
+  w: WaitingCall,
+): Promise<{ permission: PermissionRow; parkedCallId?: number }> {
   return store.db.transaction().execute(async (trx) => {
-    const permission = await recordWaiting(trx, { ...w.key, requestedAt: w.at, tokenExpiresAt: w.tokenExpiresAt, callStartedAt: w.startedAt });
+    const permission = await recordWaiting(trx, {
+      ...w.key,
+      requestedAt: w.at,
+      tokenExpiresAt: w.tokenExpiresAt,
+      callStartedAt: w.startedAt,
+    });
     if (!w.park) return { permission };
     const state = permission.state === 'granted' ? 'ready' : permission.state === 'denied' ? 'denied' : 'waiting';
     const parkedCallId = await insertParkedCall(trx, {
@@ -54,10 +62,19 @@ export function recordWaitingCall(store: Store, w: WaitingCall): Promise<{ permi
 }
 
 /** ONAPPMETHODCONFIRM for (portal, token, method): the calls waiting under it become ready, or end denied. */
-export async function decideParkedCalls(db: Db, key: { memberId: string; tokenHash: string; method: string }, granted: boolean, at: string): Promise<number> {
+export async function decideParkedCalls(
+  db: Db,
+  key: { memberId: string; tokenHash: string; method: string },
+  granted: boolean,
+  at: string,
+): Promise<number> {
   const result = await db
     .updateTable('parked_calls')
-    .set(granted ? { state: 'ready', next_attempt_at: at, updated_at: at } : { state: 'denied', finished_at: at, updated_at: at, next_attempt_at: at })
+    .set(
+      granted
+        ? { state: 'ready', next_attempt_at: at, updated_at: at }
+        : { state: 'denied', finished_at: at, updated_at: at, next_attempt_at: at },
+    )
     .where('member_id', '=', key.memberId)
     .where('token_hash', '=', key.tokenHash)
     .where('method', '=', key.method)
@@ -79,13 +96,22 @@ function dueAndFree(db: Db, now: string) {
  * `continuation_attempts` for the continuation: each counts the attempts started). The update checks again that
  * each call is free, so two workers never hold one call.
  */
-async function lease(store: Store, lease: Lease, phase: 'replay' | 'continuation', ids: SelectQueryBuilder<Database, 'parked_calls', { id: number }>) {
+async function lease(
+  store: Store,
+  lease: Lease,
+  phase: 'replay' | 'continuation',
+  ids: SelectQueryBuilder<Database, 'parked_calls', { id: number }>,
+) {
   const rows = await store.db
     .updateTable('parked_calls')
     .set((eb) =>
       phase === 'replay'
         ? { locked_until: lease.until, lease_owner: lease.owner, attempts: eb('attempts', '+', 1) }
-        : { locked_until: lease.until, lease_owner: lease.owner, continuation_attempts: eb('continuation_attempts', '+', 1) },
+        : {
+            locked_until: lease.until,
+            lease_owner: lease.owner,
+            continuation_attempts: eb('continuation_attempts', '+', 1),
+          },
     )
     .where('id', 'in', claimable(store, ids))
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', lease.now)]))
@@ -99,17 +125,29 @@ export async function claimReadyCalls(store: Store, claim: Lease, limit: number)
   const ready = () => dueAndFree(store.db, claim.now).where('state', '=', 'ready');
   const first = await ready().select('member_id').orderBy('id').limit(1).executeTakeFirst();
   if (!first) return [];
-  return lease(store, claim, 'replay', ready().select('id').where('member_id', '=', first.member_id).orderBy('id').limit(limit));
+  return lease(
+    store,
+    claim,
+    'replay',
+    ready().select('id').where('member_id', '=', first.member_id).orderBy('id').limit(limit),
+  );
 }
 
 /** Leases up to `limit` finished calls whose continuation has not run yet (or is due again). */
 export function claimContinuations(store: Store, claim: Lease, limit: number): Promise<ParkedCallRow[]> {
-  const finished = dueAndFree(store.db, claim.now).where('state', 'in', ['done', 'denied', 'failed']).where('continuation_status', '=', 'pending');
+  const finished = dueAndFree(store.db, claim.now)
+    .where('state', 'in', ['done', 'denied', 'failed'])
+    .where('continuation_status', '=', 'pending');
   return lease(store, claim, 'continuation', finished.select('id').orderBy('id').limit(limit));
 }
 
 /** Writes what a worker learnt about a call it holds, and releases it; false (nothing written) when `owner` lost it. */
-export async function settleParkedCall(db: Db, id: number, owner: string, changes: Updateable<ParkedCallsTable>): Promise<boolean> {
+export async function settleParkedCall(
+  db: Db,
+  id: number,
+  owner: string,
+  changes: Updateable<ParkedCallsTable>,
+): Promise<boolean> {
   const result = await db
     .updateTable('parked_calls')
     .set({ ...changes, locked_until: null, lease_owner: null })
@@ -133,8 +171,14 @@ export interface ReplayConfirmation {
  */
 export function parkAgain(db: Kysely<Database>, id: number, owner: string, c: ReplayConfirmation): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const kept = await settleParkedCall(trx, id, owner, { state: 'waiting', token_hash: c.key.tokenHash, updated_at: c.at, next_attempt_at: c.at });
-    if (kept) await recordWaiting(trx, { ...c.key, requestedAt: c.at, tokenExpiresAt: c.tokenExpiresAt, callStartedAt: c.at });
+    const kept = await settleParkedCall(trx, id, owner, {
+      state: 'waiting',
+      token_hash: c.key.tokenHash,
+      updated_at: c.at,
+      next_attempt_at: c.at,
+    });
+    if (kept)
+      await recordWaiting(trx, { ...c.key, requestedAt: c.at, tokenExpiresAt: c.tokenExpiresAt, callStartedAt: c.at });
     return kept;
   });
 }
@@ -142,7 +186,13 @@ export function parkAgain(db: Kysely<Database>, id: number, owner: string, c: Re
 /** The replay met METHOD_CONFIRM_DENIED: the call ends denied and the ledger records the refusal, together. */
 export function endDenied(db: Kysely<Database>, id: number, owner: string, c: ReplayConfirmation): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const kept = await settleParkedCall(trx, id, owner, { state: 'denied', token_hash: c.key.tokenHash, finished_at: c.at, updated_at: c.at, next_attempt_at: c.at });
+    const kept = await settleParkedCall(trx, id, owner, {
+      state: 'denied',
+      token_hash: c.key.tokenHash,
+      finished_at: c.at,
+      updated_at: c.at,
+      next_attempt_at: c.at,
+    });
     if (kept) await recordRefusal(trx, { ...c.key, tokenExpiresAt: c.tokenExpiresAt, at: c.at });
     return kept;
   });
@@ -155,7 +205,11 @@ export interface ParkedCallQuery {
 }
 
 export function listParkedCalls(db: Db, query: ParkedCallQuery = {}): Promise<ParkedCallRow[]> {
-  let q = db.selectFrom('parked_calls').selectAll().orderBy('id', 'desc').limit(query.limit ?? 100);
+  let q = db
+    .selectFrom('parked_calls')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(query.limit ?? 100);
   if (query.memberId) q = q.where('member_id', '=', query.memberId);
   if (query.state) q = q.where('state', '=', query.state);
   return q.execute();

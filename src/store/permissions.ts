@@ -77,7 +77,17 @@ export async function recordWaiting(
   if (!existing) {
     await db
       .insertInto('permissions')
-      .values({ member_id: w.memberId, token_hash: w.tokenHash, method: w.method, state: 'waiting', language_id: null, decided_at: null, received_at: null, requested_at: w.requestedAt, token_expires_at: w.tokenExpiresAt })
+      .values({
+        member_id: w.memberId,
+        token_hash: w.tokenHash,
+        method: w.method,
+        state: 'waiting',
+        language_id: null,
+        decided_at: null,
+        received_at: null,
+        requested_at: w.requestedAt,
+        token_expires_at: w.tokenExpiresAt,
+      })
       .execute();
   } else if (existing.state === 'waiting' || !existing.received_at || existing.received_at < w.callStartedAt) {
     await db
@@ -98,11 +108,28 @@ export async function recordWaiting(
 }
 
 /** The portal answered METHOD_CONFIRM_DENIED: the administrator refused this token the method. */
-export async function recordRefusal(db: Db, r: PermissionKey & { tokenExpiresAt: string | null; at: string }): Promise<PermissionRow> {
+export async function recordRefusal(
+  db: Db,
+  r: PermissionKey & { tokenExpiresAt: string | null; at: string },
+): Promise<PermissionRow> {
   await db
     .insertInto('permissions')
-    .values({ member_id: r.memberId, token_hash: r.tokenHash, method: r.method, state: 'denied', language_id: null, decided_at: null, received_at: r.at, requested_at: null, token_expires_at: r.tokenExpiresAt })
-    .onConflict((oc) => oc.columns(['member_id', 'token_hash', 'method']).doUpdateSet({ state: 'denied', token_expires_at: r.tokenExpiresAt }))
+    .values({
+      member_id: r.memberId,
+      token_hash: r.tokenHash,
+      method: r.method,
+      state: 'denied',
+      language_id: null,
+      decided_at: null,
+      received_at: r.at,
+      requested_at: null,
+      token_expires_at: r.tokenExpiresAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['member_id', 'token_hash', 'method'])
+        .doUpdateSet({ state: 'denied', token_expires_at: r.tokenExpiresAt }),
+    )
     .execute();
   return (await getPermission(db, r))!;
 }

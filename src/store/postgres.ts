@@ -25,7 +25,10 @@ export function postgresStore(connectionString: string, options: { max?: number 
       // A server that does not answer fails the request (503) instead of holding it until the client gives up.
       connectionTimeoutMillis: 5_000,
       // Ids are bigserial; as numbers they compare and print like SQLite's.
-      types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) },
+      types: {
+        getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+          oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+      },
     });
     // An idle connection can be cut by the server (restart, failover); the pool replaces it, so this is no crash.
     pool.on('error', () => {});

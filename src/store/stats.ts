@@ -42,8 +42,17 @@ export async function inboxBacklog(db: Db): Promise<Backlog> {
   return { waiting: Number(row?.waiting ?? 0), oldestReceivedAt: (row?.oldest as string | null | undefined) ?? null };
 }
 
-async function countBy<T extends 'parked_calls' | 'installations' | 'inbox'>(db: Db, table: T, column: 'state' | 'status'): Promise<Record<string, number>> {
-  const rows = await sql<{ key: string; count: number | string }>`select ${sql.ref(column)} as key, count(*) as count from ${sql.table(table)} group by ${sql.ref(column)}`.execute(db);
+async function countBy<T extends 'parked_calls' | 'installations' | 'inbox'>(
+  db: Db,
+  table: T,
+  column: 'state' | 'status',
+): Promise<Record<string, number>> {
+  const rows = await sql<{
+    key: string;
+    count: number | string;
+  }>`select ${sql.ref(column)} as key, count(*) as count from ${sql.table(table)} group by ${sql.ref(column)}`.execute(
+    db,
+  );
   return Object.fromEntries(rows.rows.map((r) => [r.key, Number(r.count)]));
 }
 
@@ -66,7 +75,10 @@ function filtered(db: Db, filter: InboxFilter) {
 }
 
 /** One page of the inbox, newest first: the entries older than `beforeId` (or the newest ones). */
-export function inboxPage(db: Db, filter: InboxFilter & { beforeId?: number | undefined; limit: number }): Promise<InboxRow[]> {
+export function inboxPage(
+  db: Db,
+  filter: InboxFilter & { beforeId?: number | undefined; limit: number },
+): Promise<InboxRow[]> {
   let q = filtered(db, filter).selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
   return q.execute();
@@ -74,12 +86,18 @@ export function inboxPage(db: Db, filter: InboxFilter & { beforeId?: number | un
 
 /** Ids of the failed events that match a filter, oldest first, for replaying them all. */
 export async function failedInboxIds(db: Db, filter: Omit<InboxFilter, 'status'>, limit = 10_000): Promise<number[]> {
-  const rows = await filtered(db, { ...filter, status: 'failed' }).select('id').orderBy('id').limit(limit).execute();
+  const rows = await filtered(db, { ...filter, status: 'failed' })
+    .select('id')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map((r) => Number(r.id));
 }
 
 /** The newest migration applied; throws when the database cannot be reached or was never migrated. */
 export async function latestMigration(db: Db): Promise<string | undefined> {
-  const { rows } = await sql<{ name: string }>`select name from b24_events_migrations order by name desc limit 1`.execute(db);
+  const { rows } = await sql<{
+    name: string;
+  }>`select name from b24_events_migrations order by name desc limit 1`.execute(db);
   return rows[0]?.name;
 }

@@ -11,10 +11,17 @@ import { rowCounts } from '../helpers/engines.js';
 import { adminQuery, freshDatabase, postgresUnavailable } from '../helpers/postgres.js';
 import { describeUnless } from '../helpers/skip.js';
 
-const register = (t: TestApp) => t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+const register = (t: TestApp) =>
+  t.app.installations.add({
+    memberId: bodies.MEMBER_ID,
+    domain: bodies.DOMAIN,
+    applicationToken: bodies.APPLICATION_TOKEN,
+  });
 const withTs = (ts: number) => bodies.methodConfirmGranted.replace('ts=1478790852', `ts=${ts}`);
 const counted = async (t: TestApp, outcome: string) => {
-  const line = (await t.app.metrics.metrics()).split('\n').find((l) => l.startsWith('b24_events_received_total') && l.includes(`outcome="${outcome}"`));
+  const line = (await t.app.metrics.metrics())
+    .split('\n')
+    .find((l) => l.startsWith('b24_events_received_total') && l.includes(`outcome="${outcome}"`));
   return Number(line?.split(' ').at(-1) ?? 0);
 };
 
@@ -42,7 +49,9 @@ describe('failures are counted and logged within bounds', () => {
       const refusals = t.logs.filter((l) => l.includes('"event refused"')).length;
       assert.ok(refusals >= 10 && refusals <= 10 * seconds, `${refusals} lines in ${seconds} s`);
       await eventually(() => t.logs.some((l) => l.includes('refusals not logged')), 3000);
-      const suppressed = t.logs.filter((l) => l.includes('refusals not logged')).map((l) => (JSON.parse(l) as { suppressed: number }).suppressed);
+      const suppressed = t.logs
+        .filter((l) => l.includes('refusals not logged'))
+        .map((l) => (JSON.parse(l) as { suppressed: number }).suppressed);
       assert.equal(refusals + suppressed.reduce((a, b) => a + b, 0), 100, 'every refusal is either logged or summed');
       assert.equal(await counted(t, 'unknown_portal'), 100);
     } finally {
@@ -52,7 +61,9 @@ describe('failures are counted and logged within bounds', () => {
 
   it('the refusal log: at most N lines per code per second, then one line with the count of the rest', () => {
     const lines: { msg: string; suppressed?: number; error: string }[] = [];
-    const log = { warn: (fields: { suppressed?: number; error: string }, msg: string) => lines.push({ ...fields, msg }) } as unknown as Logger;
+    const log = {
+      warn: (fields: { suppressed?: number; error: string }, msg: string) => lines.push({ ...fields, msg }),
+    } as unknown as Logger;
     let now = 0;
     const logRefusal = refusalLog(log, { perSecond: 3, now: () => now });
     for (let i = 0; i < 10; i++) logRefusal({ error: 'token_mismatch', reason: 'r' });
@@ -80,7 +91,10 @@ describeUnless('PostgreSQL unreachable', unavailable ?? false, () => {
     const database = await freshDatabase();
     const refuseConnections = async () => {
       await adminQuery(`alter database ${database.name} allow_connections false`);
-      await adminQuery('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database.name]);
+      await adminQuery(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [database.name],
+      );
     };
     const allowConnections = () => adminQuery(`alter database ${database.name} allow_connections true`);
     await refuseConnections();
@@ -102,8 +116,14 @@ describeUnless('PostgreSQL unreachable', unavailable ?? false, () => {
       assert.ok((await counted(t, 'store_unavailable')) >= 2);
 
       await allowConnections();
-      assert.deepEqual(await eventually(() => rowCounts(t.app.store).catch(() => undefined)), before, 'nothing of the refused event was stored');
-      const after = await eventually(async () => ((await t.post(withTs(1478790003))).status === 200 ? true : undefined));
+      assert.deepEqual(
+        await eventually(() => rowCounts(t.app.store).catch(() => undefined)),
+        before,
+        'nothing of the refused event was stored',
+      );
+      const after = await eventually(async () =>
+        (await t.post(withTs(1478790003))).status === 200 ? true : undefined,
+      );
       assert.ok(after);
       assert.equal((await rowCounts(t.app.store)).inbox, before.inbox + 1);
     } finally {

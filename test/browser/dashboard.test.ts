@@ -39,10 +39,23 @@ async function visit(page: Page, path: string): Promise<string> {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
 
-describe('dashboard in Chromium', { skip: available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests` }, () => {
+describe('dashboard in Chromium', {
+  skip: available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests`,
+}, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
     stack = await startStack({
       app: {
         inbox: { pollMs: 20, retryDelayMs: 20, maxRetryDelayMs: 50, maxAttempts: 1 },
@@ -55,11 +68,15 @@ describe('dashboard in Chromium', { skip: available ? false : `no ${CHROMIUM}: i
     });
     faults = injectFaults(stack.emulatorServer);
     // A denied call; then, under a new token, a call whose replay fails (the portal answers 500).
-    const denied = await stack.app.rest(stack.memberId).call('voximplant.user.get', { USER_ID: 2 }, { whenWaiting: { park: 'sync' } });
+    const denied = await stack.app
+      .rest(stack.memberId)
+      .call('voximplant.user.get', { USER_ID: 2 }, { whenWaiting: { park: 'sync' } });
     assert.equal(denied.status, 'waiting');
     await stack.emulator.decide(stack.emulator.waiting()[0]!.id, false);
     stack.emulator.expireTokens(stack.memberId);
-    const failed = await stack.app.rest(stack.memberId).call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'sync' } });
+    const failed = await stack.app
+      .rest(stack.memberId)
+      .call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'sync' } });
     assert.ok(failed.status === 'waiting' && failed.parkedCallId);
     faults.mode = 'server-error';
     await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
@@ -67,7 +84,16 @@ describe('dashboard in Chromium', { skip: available ? false : `no ${CHROMIUM}: i
     faults.mode = 'pass';
     await eventually(async () => (await stack.app.inbox.list({ status: 'failed' })).length === 2);
     // A forged delivery, refused.
-    assert.equal((await stack.app.handle({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: methodConfirmGranted })).status, 403);
+    assert.equal(
+      (
+        await stack.app.handle({
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: methodConfirmGranted,
+        })
+      ).status,
+      403,
+    );
     failing = false;
     server = await createServer(stack.app, { dashboardToken: TOKEN });
     await server.listen({ port: 0, host: '127.0.0.1' });
@@ -179,7 +205,9 @@ describe('dashboard in Chromium', { skip: available ? false : `no ${CHROMIUM}: i
 
   it('shows no secret on any page it served', async () => {
     const row = await getInstallation(stack.app.store.db, stack.memberId);
-    const secrets = [row?.application_token, row?.access_token, row?.refresh_token, TOKEN].filter((s): s is string => Boolean(s));
+    const secrets = [row?.application_token, row?.access_token, row?.refresh_token, TOKEN].filter((s): s is string =>
+      Boolean(s),
+    );
     assert.equal(secrets.length, 4);
     assert.ok(seen.length >= 8);
     for (const html of seen) for (const secret of secrets) assert.ok(!html.includes(secret), 'a page shows a secret');

@@ -29,54 +29,79 @@ let running: RunningEmulator;
 let emulator: Emulator;
 let app: B24App;
 
-describeUnless('a UI install in Chromium against b24-events', available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests`, () => {
-  before(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-    server = createServer((req, res) => void app.node(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    emulator = new Emulator({ rateLimit: false });
-    running = await serveEmulator(emulator, { appUrl });
-    app = createApp({
-      store: sqliteStore(join(tempDir(), 'ui.sqlite')),
-      clientId: EMULATOR_CLIENT_ID,
-      clientSecret: EMULATOR_CLIENT_SECRET,
-      oauthUrl: running.url,
-      publicUrl: appUrl,
-      logger: createLogger({ level: 'silent' }),
-      inbox: { pollMs: 20 },
+describeUnless(
+  'a UI install in Chromium against b24-events',
+  available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests`,
+  () => {
+    before(async () => {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      });
+      server = createServer((req, res) => void app.node(req, res));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      emulator = new Emulator({ rateLimit: false });
+      running = await serveEmulator(emulator, { appUrl });
+      app = createApp({
+        store: sqliteStore(join(tempDir(), 'ui.sqlite')),
+        clientId: EMULATOR_CLIENT_ID,
+        clientSecret: EMULATOR_CLIENT_SECRET,
+        oauthUrl: running.url,
+        publicUrl: appUrl,
+        logger: createLogger({ level: 'silent' }),
+        inbox: { pollMs: 20 },
+      });
+      await app.ready();
     });
-    await app.ready();
-  });
-  after(async () => {
-    await browser?.close();
-    await running?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await app?.close();
-  });
+    after(async () => {
+      await browser?.close();
+      await running?.close();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await app?.close();
+    });
 
-  it('stores the installation, the page calls BX24.installFinish() and the portal finishes the install', async () => {
-    const script = await (await fetch(`${running.url}/api/v1/`)).text();
-    const page = await browser.newPage();
-    await page.route(/^https:\/\/api\.bitrix24\.com\/api\/v1\//, (route) => route.fulfill({ status: 200, contentType: 'application/javascript', body: script }));
-    await page.goto(`${running.url}/install`);
-    await page.locator('#install-form button[type=submit]').click();
-    await page.waitForSelector('#install-state[data-state="installed"]', { timeout: 15_000 });
-    const [portal] = [...emulator.portals.values()];
-    assert.equal(portal?.status, 'installed', 'the page called BX24.installFinish()');
-    const frame = page.frameLocator('#app-frame');
-    assert.equal(await frame.locator('#b24-install-status').innerText(), 'The application is installed.');
-    const html = await frame.locator('html').innerHTML();
-    assert.ok(!html.includes(portal!.applicationToken), 'no token on the page');
-    const installation = await app.installations.get(portal!.memberId);
-    assert.equal(installation?.status, 'active');
-    assert.equal(installation?.domain, portal!.domain);
-    // The app bound its events, and the portal's events with that application_token are accepted.
-    await eventually(() => portal!.bindings.length >= 3);
-    const { deliveries } = await emulator.trigger(portal!.memberId, 'ONAPPMETHODCONFIRM', {
-      set: ['data.TOKEN=user-token-from-the-page', 'data.METHOD=voximplant.user.get', 'data.CONFIRMED=1', 'data.LANGUAGE_ID=en'],
+    it('stores the installation, the page calls BX24.installFinish() and the portal finishes the install', async () => {
+      const script = await (await fetch(`${running.url}/api/v1/`)).text();
+      const page = await browser.newPage();
+      await page.route(/^https:\/\/api\.bitrix24\.com\/api\/v1\//, (route) =>
+        route.fulfill({ status: 200, contentType: 'application/javascript', body: script }),
+      );
+      await page.goto(`${running.url}/install`);
+      await page.locator('#install-form button[type=submit]').click();
+      await page.waitForSelector('#install-state[data-state="installed"]', { timeout: 15_000 });
+      const [portal] = [...emulator.portals.values()];
+      assert.equal(portal?.status, 'installed', 'the page called BX24.installFinish()');
+      const frame = page.frameLocator('#app-frame');
+      assert.equal(await frame.locator('#b24-install-status').innerText(), 'The application is installed.');
+      const html = await frame.locator('html').innerHTML();
+      assert.ok(!html.includes(portal!.applicationToken), 'no token on the page');
+      const installation = await app.installations.get(portal!.memberId);
+      assert.equal(installation?.status, 'active');
+      assert.equal(installation?.domain, portal!.domain);
+      // The app bound its events, and the portal's events with that application_token are accepted.
+      await eventually(() => portal!.bindings.length >= 3);
+      const { deliveries } = await emulator.trigger(portal!.memberId, 'ONAPPMETHODCONFIRM', {
+        set: [
+          'data.TOKEN=user-token-from-the-page',
+          'data.METHOD=voximplant.user.get',
+          'data.CONFIRMED=1',
+          'data.LANGUAGE_ID=en',
+        ],
+      });
+      assert.deepEqual(
+        deliveries.map((d) => d.status),
+        [200],
+      );
+      await page.close();
     });
-    assert.deepEqual(deliveries.map((d) => d.status), [200]);
-    await page.close();
-  });
-});
+  },
+);

@@ -22,12 +22,18 @@ before(async () => {
     if (failing) throw new Error('the CRM is away');
   });
   const faults = injectFaults(stack.emulatorServer);
-  const outcome = await stack.app.rest(stack.memberId).call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'sync' } });
+  const outcome = await stack.app
+    .rest(stack.memberId)
+    .call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'sync' } });
   assert.ok(outcome.status === 'waiting' && outcome.parkedCallId);
   callId = outcome.parkedCallId;
   faults.mode = 'server-error';
   await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
-  await eventually(async () => (await stack.app.calls.get(callId))?.state === 'failed' && (await stack.app.inbox.list({ status: 'failed' })).length === 1);
+  await eventually(
+    async () =>
+      (await stack.app.calls.get(callId))?.state === 'failed' &&
+      (await stack.app.inbox.list({ status: 'failed' })).length === 1,
+  );
   faults.mode = 'pass';
   failing = false;
 });
@@ -37,7 +43,10 @@ const cli = (args: string[]) => runCli([...args, '--db', stack.dbPath]);
 
 describe('bulk actions in the CLI', () => {
   it('inbox replay needs an ID or --status failed, not both', async () => {
-    const [none, both] = await Promise.all([cli(['inbox', 'replay']), cli(['inbox', 'replay', '1', '--status', 'failed'])]);
+    const [none, both] = await Promise.all([
+      cli(['inbox', 'replay']),
+      cli(['inbox', 'replay', '1', '--status', 'failed']),
+    ]);
     assert.equal(none.code, 1);
     assert.equal(both.code, 1);
   });
@@ -46,7 +55,16 @@ describe('bulk actions in the CLI', () => {
     const other = await cli(['inbox', 'replay', '--status', 'failed', '--event', 'ONCRMDEALADD']);
     assert.equal(other.code, 0, other.stderr);
     assert.match(other.stdout, /No failed events match/);
-    const result = await cli(['inbox', 'replay', '--status', 'failed', '--event', 'ONAPPMETHODCONFIRM', '--member-id', stack.memberId]);
+    const result = await cli([
+      'inbox',
+      'replay',
+      '--status',
+      'failed',
+      '--event',
+      'ONAPPMETHODCONFIRM',
+      '--member-id',
+      stack.memberId,
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /1 failed event queued again/);
     await eventually(async () => (await stack.app.inbox.list({ status: 'failed' })).length === 0);

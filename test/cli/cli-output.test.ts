@@ -20,7 +20,11 @@ before(async () => {
     `insert into inbox (body_hash, member_id, event, ts, received_at, payload, application_token_hash, status, attempts, next_attempt_at) values (?, 'm', ?, ?, ?, '{}', 'h', 'done', 1, ?)`,
   );
   for (let i = 0; i < 400; i++) insert.run(`k${i}`, `ONCRMDEALADD${'X'.repeat(500)}`, at, at, at);
-  file.prepare(`insert into permissions (member_id, token_hash, method, state) values ('m', 'abcdef0123456789', ?, 'granted')`).run(LONG_METHOD);
+  file
+    .prepare(
+      `insert into permissions (member_id, token_hash, method, state) values ('m', 'abcdef0123456789', ?, 'granted')`,
+    )
+    .run(LONG_METHOD);
   file.close();
 });
 
@@ -28,7 +32,10 @@ describe('CLI output', () => {
   it('b24-events inbox | head -1 exits quietly instead of printing an EPIPE stack trace', async () => {
     const node = [process.execPath, ...(await cliArgs())].map((arg) => JSON.stringify(arg)).join(' ');
     const shell = `${node} inbox --json --limit 400 | head -c 20 >/dev/null; exit \${PIPESTATUS[0]}`;
-    const child = spawn('bash', ['-c', shell], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', ['-c', shell], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += String(chunk)));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -48,7 +55,10 @@ describe('CLI output', () => {
   it('--db mysql://x is refused with a clear message instead of creating a SQLite file named "mysql:/x"', async () => {
     const result = await runCli(['inbox', '--db', 'mysql://x']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /scheme "mysql:" is not supported: give a SQLite file path \(or sqlite:PATH, file:PATH\) or a postgres:\/\/ URL/);
+    assert.match(
+      result.stderr,
+      /scheme "mysql:" is not supported: give a SQLite file path \(or sqlite:PATH, file:PATH\) or a postgres:\/\/ URL/,
+    );
     assert.ok(!existsSync('mysql:'), 'a file named after the URL was created');
   });
 });

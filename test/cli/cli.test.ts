@@ -10,7 +10,19 @@ const env = { DATABASE_URL: db };
 let server: Awaited<ReturnType<typeof startServer>>;
 
 before(async () => {
-  const added = await runCli(['installations', 'add', '--member-id', bodies.MEMBER_ID, '--domain', bodies.DOMAIN, '--application-token', bodies.APPLICATION_TOKEN], env);
+  const added = await runCli(
+    [
+      'installations',
+      'add',
+      '--member-id',
+      bodies.MEMBER_ID,
+      '--domain',
+      bodies.DOMAIN,
+      '--application-token',
+      bodies.APPLICATION_TOKEN,
+    ],
+    env,
+  );
   assert.equal(added.code, 0, added.stderr);
   assert.ok(!added.stdout.includes(bodies.APPLICATION_TOKEN));
   server = await startServer(['--db', db]);
@@ -19,7 +31,8 @@ after(async () => {
   if (server) assert.equal(await server.stop(), 0);
 });
 
-const post = (body: string) => fetch(`${server.url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body });
+const post = (body: string) =>
+  fetch(`${server.url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body });
 
 describe('b24-events CLI', () => {
   it('serve receives events that the other commands then show', async () => {
@@ -29,7 +42,14 @@ describe('b24-events CLI', () => {
     const permissions = await runCli(['permissions', '--json'], env);
     assert.equal(permissions.code, 0, permissions.stderr);
     const [permission] = JSON.parse(permissions.stdout) as Record<string, unknown>[];
-    assert.deepEqual(Object.keys(permission!).slice(0, 6), ['memberId', 'method', 'tokenFingerprint', 'state', 'languageId', 'decidedAt']);
+    assert.deepEqual(Object.keys(permission!).slice(0, 6), [
+      'memberId',
+      'method',
+      'tokenFingerprint',
+      'state',
+      'languageId',
+      'decidedAt',
+    ]);
     assert.equal(permission!.state, 'granted');
     assert.equal(permission!.method, 'voximplant.user.get');
 
@@ -79,7 +99,10 @@ describe('b24-events CLI', () => {
     const missing = await runCli(['installations', 'add', '--member-id', 'x'], env);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /--domain/);
-    const badDomain = await runCli(['installations', 'add', '--member-id', 'x', '--domain', 'https://x/', '--application-token', 't'], env);
+    const badDomain = await runCli(
+      ['installations', 'add', '--member-id', 'x', '--domain', 'https://x/', '--application-token', 't'],
+      env,
+    );
     assert.notEqual(badDomain.code, 0);
     assert.match(badDomain.stderr, /host name/);
   });

@@ -49,12 +49,25 @@ describe('b24-events call, calls and bind', () => {
     assert.equal(outcome.status, 'waiting');
     assert.equal(typeof outcome.parkedCallId, 'number');
 
-    const waiting = (await json(['calls', '--json'])) as unknown as { id: number; state: string; method: string; memberId: string }[];
-    assert.deepEqual(waiting.map((c) => [c.id, c.state, c.method, c.memberId]), [[outcome.parkedCallId, 'waiting', 'voximplant.user.get', memberId]]);
+    const waiting = (await json(['calls', '--json'])) as unknown as {
+      id: number;
+      state: string;
+      method: string;
+      memberId: string;
+    }[];
+    assert.deepEqual(
+      waiting.map((c) => [c.id, c.state, c.method, c.memberId]),
+      [[outcome.parkedCallId, 'waiting', 'voximplant.user.get', memberId]],
+    );
 
     await emulator.decide(emulator.waiting()[0]!.id, true);
     const done = await eventually(async () => {
-      const [call] = (await json(['calls', '--json', '--member-id', memberId])) as unknown as { state: string; result: unknown; finishedAt: string | null; createdAt: string }[];
+      const [call] = (await json(['calls', '--json', '--member-id', memberId])) as unknown as {
+        state: string;
+        result: unknown;
+        finishedAt: string | null;
+        createdAt: string;
+      }[];
       return call?.state === 'done' ? call : undefined;
     }, 10_000);
     // SIP_PASSWORD is a secret: `calls` shows the result with it redacted.
@@ -94,7 +107,11 @@ describe('b24-events call, calls and bind', () => {
 
   it('never prints a token', async () => {
     const portal = emulator.portal(memberId);
-    const outputs = [server.output(), (await runCli(['calls', '--json'], env)).stdout, (await runCli(['permissions'], env)).stdout];
+    const outputs = [
+      server.output(),
+      (await runCli(['calls', '--json'], env)).stdout,
+      (await runCli(['permissions'], env)).stdout,
+    ];
     const accessToken = emulator.confirmations[0]!.token;
     for (const output of outputs) {
       assert.ok(!output.includes(portal.applicationToken));

@@ -21,12 +21,28 @@ after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('b24-events send', () => {
   it('POSTs a complete, valid event form-encoded like Bitrix24, with the overrides given', async () => {
-    const result = await runCli(['send', 'ONAPPMETHODCONFIRM', '--url', url, '--member-id', 'm1', '--application-token', 'tok', '--set', 'data.CONFIRMED=0', '--set', 'data.METHOD=crm.deal.add']);
+    const result = await runCli([
+      'send',
+      'ONAPPMETHODCONFIRM',
+      '--url',
+      url,
+      '--member-id',
+      'm1',
+      '--application-token',
+      'tok',
+      '--set',
+      'data.CONFIRMED=0',
+      '--set',
+      'data.METHOD=crm.deal.add',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^200 OK/);
     const [sent] = received;
     assert.equal(sent?.contentType, 'application/x-www-form-urlencoded');
-    assert.match(sent!.body, /^event=ONAPPMETHODCONFIRM&event_handler_id=1&data%5BTOKEN%5D=[0-9a-f]{32}&data%5BMETHOD%5D=crm.deal.add&data%5BCONFIRMED%5D=0/);
+    assert.match(
+      sent!.body,
+      /^event=ONAPPMETHODCONFIRM&event_handler_id=1&data%5BTOKEN%5D=[0-9a-f]{32}&data%5BMETHOD%5D=crm.deal.add&data%5BCONFIRMED%5D=0/,
+    );
     const event = parseRawEvent(decodeForm(sent!.body));
     assert.equal(event.auth.member_id, 'm1');
     assert.equal(event.auth.application_token, 'tok');
@@ -39,7 +55,15 @@ describe('b24-events send', () => {
   });
 
   it('builds every catalogue event so that it validates', async () => {
-    for (const name of ['ONAPPINSTALL', 'ONAPPUPDATE', 'ONAPPUNINSTALL', 'ONAPPPAYMENT', 'ONAPPTEST', 'ONAPPMETHODCONFIRM', 'ONCRMDEALADD']) {
+    for (const name of [
+      'ONAPPINSTALL',
+      'ONAPPUPDATE',
+      'ONAPPUNINSTALL',
+      'ONAPPPAYMENT',
+      'ONAPPTEST',
+      'ONAPPMETHODCONFIRM',
+      'ONCRMDEALADD',
+    ]) {
       const result = await runCli(['send', name, '--print']);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(parseRawEvent(decodeForm(result.stdout.trim())).event, name);

@@ -6,5 +6,8 @@ import { storeContract } from './store-contract.js';
 
 storeContract('SQLite', async () => {
   const dir = tempDir();
-  return { open: () => sqliteStore(join(dir, 'contract.sqlite')), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    open: () => sqliteStore(join(dir, 'contract.sqlite')),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 });

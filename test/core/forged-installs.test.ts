@@ -32,12 +32,18 @@ let t: TestApp;
 afterEach(() => t.close());
 
 const forged = (i: number) =>
-  bodies.atOAuthServer(bodies.install(`forged-${i}`), `${url}/rest/`).replaceAll(bodies.MEMBER_ID, i.toString(16).padStart(32, '0'));
+  bodies
+    .atOAuthServer(bodies.install(`forged-${i}`), `${url}/rest/`)
+    .replaceAll(bodies.MEMBER_ID, i.toString(16).padStart(32, '0'));
 
 describe('a flood of forged installs', () => {
   it('causes a bounded number of OAuth requests, a few at a time, while genuine events are answered', async () => {
     t = createTestApp({ oauthUrl: url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-    await t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+    await t.app.installations.add({
+      memberId: bodies.MEMBER_ID,
+      domain: bodies.DOMAIN,
+      applicationToken: bodies.APPLICATION_TOKEN,
+    });
     Object.assign(seen, { requests: 0, open: 0, mostOpen: 0 });
     const started = Date.now();
     const flood = Promise.all(Array.from({ length: 400 }, (_, i) => t.post(forged(i))));
@@ -46,7 +52,9 @@ describe('a flood of forged installs', () => {
     const seconds = (Date.now() - started) / 1000;
     assert.equal(genuine.status, 200, 'a genuine event is answered during the flood');
     assert.deepEqual([...new Set(answers.map((a) => a.status))].sort(), [403, 503]);
-    assert.ok(answers.every((a) => typeof a.json.error === 'string' && !JSON.stringify(a.json).includes(CLIENT_SECRET)));
+    assert.ok(
+      answers.every((a) => typeof a.json.error === 'string' && !JSON.stringify(a.json).includes(CLIENT_SECRET)),
+    );
     assert.ok(seen.mostOpen <= 4, `at most 4 requests at once (saw ${seen.mostOpen})`);
     assert.ok(seen.requests <= 20 + Math.ceil(5 * seconds) + 1, `${seen.requests} requests in ${seconds.toFixed(1)} s`);
     assert.deepEqual(await t.app.installations.list().then((list) => list.length), 1, 'nothing forged was stored');

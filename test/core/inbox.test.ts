@@ -8,7 +8,11 @@ afterEach(() => t.close());
 
 async function appWith(options: Parameters<typeof createTestApp>[0] = {}) {
   t = createTestApp(options);
-  await t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+  await t.app.installations.add({
+    memberId: bodies.MEMBER_ID,
+    domain: bodies.DOMAIN,
+    applicationToken: bodies.APPLICATION_TOKEN,
+  });
   return t;
 }
 
@@ -17,7 +21,12 @@ describe('handlers run from the inbox, after the answer', () => {
     await appWith();
     const seen: unknown[] = [];
     t.app.on('ONAPPMETHODCONFIRM', (event, ctx) => {
-      seen.push({ method: event.data.method, confirmed: event.data.confirmed, ts: event.ts.getTime(), attempt: ctx.attempt });
+      seen.push({
+        method: event.data.method,
+        confirmed: event.data.confirmed,
+        ts: event.ts.getTime(),
+        attempt: ctx.attempt,
+      });
     });
     await t.post(bodies.methodConfirmGranted);
     await eventually(() => seen.length === 1);
@@ -98,7 +107,16 @@ describe('handlers run from the inbox, after the answer', () => {
   it('counts a handler that runs past its time as failed', async () => {
     await appWith({ inbox: { maxAttempts: 1, handlerTimeoutMs: 50 } });
     let aborted = false;
-    t.app.on('ONAPPMETHODCONFIRM', (_event, ctx) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => ((aborted = true), resolve()))));
+    t.app.on(
+      'ONAPPMETHODCONFIRM',
+      (_event, ctx) =>
+        new Promise<void>((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          }),
+        ),
+    );
     await t.post(bodies.methodConfirmGranted);
     const entry = await eventually(async () => {
       const [e] = await t.app.inbox.list();
@@ -141,7 +159,11 @@ describe('handlers run from the inbox, after the answer', () => {
 
   it('runs the handlers of events stored before a restart', async () => {
     t = createTestApp({ workers: false });
-    await t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+    await t.app.installations.add({
+      memberId: bodies.MEMBER_ID,
+      domain: bodies.DOMAIN,
+      applicationToken: bodies.APPLICATION_TOKEN,
+    });
     await t.post(bodies.methodConfirmGranted);
     await t.app.close();
     const { createApp } = await import('../../src/index.js');

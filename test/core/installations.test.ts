@@ -23,7 +23,11 @@ const installed = async () => {
   return pair;
 };
 const storedRow = async () =>
-  t.app.store.db.selectFrom('installations').selectAll().where('member_id', '=', bodies.MEMBER_ID).executeTakeFirstOrThrow();
+  t.app.store.db
+    .selectFrom('installations')
+    .selectAll()
+    .where('member_id', '=', bodies.MEMBER_ID)
+    .executeTakeFirstOrThrow();
 
 describe('ONAPPINSTALL, verified with the OAuth server', () => {
   it('stores the installation with the endpoints and fresh tokens of the OAuth answer', async () => {
@@ -37,7 +41,7 @@ describe('ONAPPINSTALL, verified with the OAuth server', () => {
     assert.equal(row.application_token, bodies.APPLICATION_TOKEN);
     assert.equal(row.oauth_server, oauth.url, 'the OAuth server its server_endpoint names is kept for later refreshes');
     assert.notEqual(row.refresh_token, pair.refresh_token, 'the spent refresh token is replaced by the new one');
-    assert.equal(oauth.authority.check(row.access_token!).hasOwnProperty('memberId'), true);
+    assert.equal(Object.hasOwn(oauth.authority.check(row.access_token!), 'memberId'), true);
     assert.ok(row.access_expires_at! > new Date().toISOString());
     // Events are now accepted with that application_token.
     assert.equal((await t.post(bodies.methodConfirmGranted)).status, 200);
@@ -96,7 +100,10 @@ describe('ONAPPINSTALL, verified with the OAuth server', () => {
     await installed();
     const before = await storedRow();
     const update = oauth.issue();
-    const body = bodies.install(update.refresh_token).replace('data%5BVERSION%5D=1', 'data%5BVERSION%5D=1.0.2').replace('ts=1478790000', 'ts=1478890000');
+    const body = bodies
+      .install(update.refresh_token)
+      .replace('data%5BVERSION%5D=1', 'data%5BVERSION%5D=1.0.2')
+      .replace('ts=1478790000', 'ts=1478890000');
     const answer = await post(body);
     assert.equal(answer.status, 200);
     const row = await storedRow();
@@ -111,7 +118,10 @@ describe('ONAPPINSTALL, verified with the OAuth server', () => {
   it('refuses an update through ONAPPINSTALL whose refresh token the OAuth server does not vouch for', async () => {
     await installed();
     const before = await storedRow();
-    const forged = bodies.install('forged-refresh-token').replace('data%5BVERSION%5D=1', 'data%5BVERSION%5D=9').replace('ts=1478790000', 'ts=1478890000');
+    const forged = bodies
+      .install('forged-refresh-token')
+      .replace('data%5BVERSION%5D=1', 'data%5BVERSION%5D=9')
+      .replace('ts=1478790000', 'ts=1478890000');
     const answer = await post(forged);
     assert.equal(answer.status, 403);
     assert.equal(answer.json.error, 'install_not_verified');
@@ -178,7 +188,9 @@ describe('ONAPPUPDATE and ONAPPUNINSTALL', () => {
     await installed();
     await t.post(bodies.uninstall);
     const pair = oauth.issue();
-    const answer = await post(bodies.install(pair.refresh_token, 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1').replace('ts=1478790000', 'ts=1478900000'));
+    const answer = await post(
+      bodies.install(pair.refresh_token, 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1').replace('ts=1478790000', 'ts=1478900000'),
+    );
     assert.equal(answer.status, 200);
     assert.equal((await t.app.installations.get(bodies.MEMBER_ID))?.status, 'active');
   });

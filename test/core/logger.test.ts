@@ -28,7 +28,8 @@ describe('secrets never reach a log line', () => {
       'event',
     );
     const line = lines.join('');
-    for (const secret of ['S1', 'S2', 'S3', 'S4', 'S5', 'S6']) assert.ok(!line.includes(`"${secret}`), `${secret} leaked: ${line}`);
+    for (const secret of ['S1', 'S2', 'S3', 'S4', 'S5', 'S6'])
+      assert.ok(!line.includes(`"${secret}`), `${secret} leaked: ${line}`);
     assert.match(line, /visible/);
     assert.match(line, /\[redacted\]/);
   });
@@ -46,6 +47,9 @@ describe('secrets never reach a log line', () => {
       auth: { member_id: 'm', application_token: '[redacted]' },
       list: [{ refresh_token: '[redacted]' }],
     });
-    assert.equal(redactText('token abcdef leaked twice: abcdef', ['abcdef', null, undefined]), 'token [redacted] leaked twice: [redacted]');
+    assert.equal(
+      redactText('token abcdef leaked twice: abcdef', ['abcdef', null, undefined]),
+      'token [redacted] leaked twice: [redacted]',
+    );
   });
 });

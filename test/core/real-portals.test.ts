@@ -21,7 +21,12 @@ afterEach(() => t?.close());
 
 const app = (options: Parameters<typeof createTestApp>[0] = {}) =>
   (t = createTestApp({ oauthUrl: [west.url, east.url], clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...options }));
-const register = () => t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+const register = () =>
+  t.app.installations.add({
+    memberId: bodies.MEMBER_ID,
+    domain: bodies.DOMAIN,
+    applicationToken: bodies.APPLICATION_TOKEN,
+  });
 const runs = (calls: number[]) => async (_event: unknown, ctx: { inboxId: number }) => void calls.push(ctx.inboxId);
 
 describe('identical bodies are merged only while the first is unhandled', () => {
@@ -30,8 +35,12 @@ describe('identical bodies are merged only while the first is unhandled', () => 
     const handled: number[] = [];
     t.app.on('ONCRMDEALUPDATE', runs(handled));
     await register();
-    const first = await t.post(bodies.dealUpdate({ handlerId: 58, userId: 1, accessToken: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6' }));
-    const second = await t.post(bodies.dealUpdate({ handlerId: 59, userId: 7, accessToken: 'f6e5d4c3b2a1f6e5d4c3b2a1f6e5d4c3' }));
+    const first = await t.post(
+      bodies.dealUpdate({ handlerId: 58, userId: 1, accessToken: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6' }),
+    );
+    const second = await t.post(
+      bodies.dealUpdate({ handlerId: 59, userId: 7, accessToken: 'f6e5d4c3b2a1f6e5d4c3b2a1f6e5d4c3' }),
+    );
     assert.equal(first.json.duplicate, false);
     assert.equal(second.json.duplicate, false);
     assert.notEqual(first.json.id, second.json.id);
@@ -98,7 +107,13 @@ describe('OAuth regions', () => {
   });
 
   it('fails at start, not per request, on a bad B24_OAUTH_URL list', () => {
-    for (const bad of ['not a url', 'https://oauth.bitrix.info/rest/', 'ftp://oauth.bitrix.info', 'https://a.test,https://a.test', ' , ']) {
+    for (const bad of [
+      'not a url',
+      'https://oauth.bitrix.info/rest/',
+      'ftp://oauth.bitrix.info',
+      'https://a.test,https://a.test',
+      ' , ',
+    ]) {
       assert.throws(() => createApp({ oauthUrl: bad, workers: false }), { name: 'ConfigurationError' }, bad);
     }
   });
@@ -116,7 +131,13 @@ describe('the installer frame of an app with a UI', () => {
   it('proves the tokens, stores the installation and answers a page that calls BX24.installFinish()', async () => {
     app();
     const pair = west.issue();
-    const answer = await frame(bodies.installerFrame({ accessToken: pair.access_token, refreshToken: pair.refresh_token, serverEndpoint: west.serverEndpoint }));
+    const answer = await frame(
+      bodies.installerFrame({
+        accessToken: pair.access_token,
+        refreshToken: pair.refresh_token,
+        serverEndpoint: west.serverEndpoint,
+      }),
+    );
     assert.equal(answer.status, 200);
     assert.match(answer.headers['content-type']!, /text\/html/);
     assert.match(answer.body, /<script src="https:\/\/api\.bitrix24\.com\/api\/v1\/"><\/script>/);
@@ -127,20 +148,36 @@ describe('the installer frame of an app with a UI', () => {
     assert.equal(installation?.domain, bodies.DOMAIN);
     // Events that carry the frame's APPLICATION_TOKEN are accepted from now on.
     assert.equal((await t.post(bodies.methodConfirmGranted)).status, 200);
-    assert.equal((await t.app.inbox.list({ event: 'ONAPPINSTALL' })).length, 1, 'the install is in the inbox, for ONAPPINSTALL handlers');
+    assert.equal(
+      (await t.app.inbox.list({ event: 'ONAPPINSTALL' })).length,
+      1,
+      'the install is in the inbox, for ONAPPINSTALL handlers',
+    );
   });
 
-  it('puts the app\'s own content and BX24 script URL on the page', async () => {
+  it("puts the app's own content and BX24 script URL on the page", async () => {
     app({ installPage: { scriptUrl: 'http://127.0.0.1:3100/api/v1/', content: () => '<h1>Welcome to Acme</h1>' } });
     const pair = west.issue();
-    const answer = await frame(bodies.installerFrame({ accessToken: pair.access_token, refreshToken: pair.refresh_token, serverEndpoint: west.serverEndpoint }));
+    const answer = await frame(
+      bodies.installerFrame({
+        accessToken: pair.access_token,
+        refreshToken: pair.refresh_token,
+        serverEndpoint: west.serverEndpoint,
+      }),
+    );
     assert.match(answer.body, /Welcome to Acme/);
     assert.match(answer.body, /src="http:\/\/127\.0\.0\.1:3100\/api\/v1\/"/);
   });
 
   it('refuses a frame with forged tokens with a page that says why, shows no token and stores nothing', async () => {
     app();
-    const answer = await frame(bodies.installerFrame({ accessToken: 'forged-access', refreshToken: 'forged-refresh', serverEndpoint: west.serverEndpoint }));
+    const answer = await frame(
+      bodies.installerFrame({
+        accessToken: 'forged-access',
+        refreshToken: 'forged-refresh',
+        serverEndpoint: west.serverEndpoint,
+      }),
+    );
     assert.equal(answer.status, 403);
     assert.match(answer.headers['content-type']!, /text\/html/);
     assert.match(answer.body, /could not be proved genuine/);
@@ -152,7 +189,14 @@ describe('the installer frame of an app with a UI', () => {
   it('refuses a frame without APPLICATION_TOKEN (the app page opened, not an install), naming the field', async () => {
     app();
     const pair = west.issue();
-    const answer = await frame(bodies.installerFrame({ accessToken: pair.access_token, refreshToken: pair.refresh_token, serverEndpoint: west.serverEndpoint, applicationToken: '' }));
+    const answer = await frame(
+      bodies.installerFrame({
+        accessToken: pair.access_token,
+        refreshToken: pair.refresh_token,
+        serverEndpoint: west.serverEndpoint,
+        applicationToken: '',
+      }),
+    );
     assert.equal(answer.status, 400);
     assert.match(answer.body, /APPLICATION_TOKEN/);
     assert.deepEqual(await t.app.installations.list(), []);
@@ -161,7 +205,13 @@ describe('the installer frame of an app with a UI', () => {
   it('refuses a frame naming an OAuth server that is not listed, with nothing sent to it', async () => {
     app();
     const pair = foreign.issue();
-    const answer = await frame(bodies.installerFrame({ accessToken: pair.access_token, refreshToken: pair.refresh_token, serverEndpoint: foreign.serverEndpoint }));
+    const answer = await frame(
+      bodies.installerFrame({
+        accessToken: pair.access_token,
+        refreshToken: pair.refresh_token,
+        serverEndpoint: foreign.serverEndpoint,
+      }),
+    );
     assert.equal(answer.status, 403);
     assert.match(answer.body, /unknown_oauth_server/);
     assert.equal(foreign.authority.refreshes, 0);

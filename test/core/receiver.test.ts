@@ -7,7 +7,11 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 const register = () =>
-  t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+  t.app.installations.add({
+    memberId: bodies.MEMBER_ID,
+    domain: bodies.DOMAIN,
+    applicationToken: bodies.APPLICATION_TOKEN,
+  });
 const nothingStored = async () => assert.deepEqual(await t.app.inbox.list(), []);
 
 beforeEach(() => {

@@ -7,7 +7,13 @@ import type { TestApp } from '../helpers/app.js';
 import { describeUnless } from '../helpers/skip.js';
 
 const JSON_TYPE = 'application/json';
-const auth = { domain: bodies.DOMAIN, client_endpoint: `https://${bodies.DOMAIN}/rest/`, server_endpoint: 'https://oauth.bitrix.info/rest/', member_id: bodies.MEMBER_ID, application_token: bodies.APPLICATION_TOKEN };
+const auth = {
+  domain: bodies.DOMAIN,
+  client_endpoint: `https://${bodies.DOMAIN}/rest/`,
+  server_endpoint: 'https://oauth.bitrix.info/rest/',
+  member_id: bodies.MEMBER_ID,
+  application_token: bodies.APPLICATION_TOKEN,
+};
 const nested = (depth: number, leaf: string) => `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
 const withTs = (body: string, ts: string) => body.replace('ts=1478790852', `ts=${ts}`);
 
@@ -16,7 +22,11 @@ for (const engine of await engines()) {
     let t: TestApp;
     before(async () => {
       t = await engine.open();
-      await t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+      await t.app.installations.add({
+        memberId: bodies.MEMBER_ID,
+        domain: bodies.DOMAIN,
+        applicationToken: bodies.APPLICATION_TOKEN,
+      });
     });
     after(() => t.close());
 
@@ -45,7 +55,9 @@ for (const engine of await engines()) {
     });
 
     it('a NUL byte in auth[member_id] answers 400 naming the field (PostgreSQL answered 500)', async () => {
-      const answer = await refused(bodies.methodConfirmGranted.replace(`member_id%5D=${bodies.MEMBER_ID}`, `member_id%5D=m1%00`));
+      const answer = await refused(
+        bodies.methodConfirmGranted.replace(`member_id%5D=${bodies.MEMBER_ID}`, `member_id%5D=m1%00`),
+      );
       assert.equal(answer.error, 'malformed_body');
       assert.match(answer.message, /auth\.member_id/);
       assert.equal((await refused(`{"event":"X","ts":"1","au\\u0000th":{}}`, JSON_TYPE)).error, 'malformed_body');
@@ -54,14 +66,27 @@ for (const engine of await engines()) {
     it('ts=8640000000001 answers 400 naming ts (was RangeError: Invalid time value)', async () => {
       const answer = await refused(withTs(bodies.methodConfirmGranted, '8640000000001'));
       assert.equal(answer.error, 'invalid_event');
-      assert.deepEqual(answer.details?.map((d) => d.path), ['ts']);
+      assert.deepEqual(
+        answer.details?.map((d) => d.path),
+        ['ts'],
+      );
     });
 
     it('ONAPPUPDATE with auth[expires]=99999999999999 answers 400 naming auth.expires (was RangeError)', async () => {
-      const answer = await refused(bodies.update('some-refresh-token').replace('expires%5D=1478803600', 'expires%5D=99999999999999'));
-      assert.deepEqual(answer.details?.map((d) => d.path), ['auth.expires']);
-      const lifetime = await refused(bodies.update('some-refresh-token').replace('expires_in%5D=3600', 'expires_in%5D=99999999999999'));
-      assert.deepEqual(lifetime.details?.map((d) => d.path), ['auth.expires_in']);
+      const answer = await refused(
+        bodies.update('some-refresh-token').replace('expires%5D=1478803600', 'expires%5D=99999999999999'),
+      );
+      assert.deepEqual(
+        answer.details?.map((d) => d.path),
+        ['auth.expires'],
+      );
+      const lifetime = await refused(
+        bodies.update('some-refresh-token').replace('expires_in%5D=3600', 'expires_in%5D=99999999999999'),
+      );
+      assert.deepEqual(
+        lifetime.details?.map((d) => d.path),
+        ['auth.expires_in'],
+      );
     });
 
     it('a decision with ts in year 2223 cannot pin the permission ledger against later real decisions', async () => {
@@ -76,7 +101,10 @@ for (const engine of await engines()) {
 
     it('a bad percent-encoding inside application_token is not quoted in the answer or the log', async () => {
       const secret = 'apptok_SECRET1';
-      const body = bodies.methodConfirmGranted.replace(`application_token%5D=${bodies.APPLICATION_TOKEN}`, `application_token%5D=${secret}%ZZ`);
+      const body = bodies.methodConfirmGranted.replace(
+        `application_token%5D=${bodies.APPLICATION_TOKEN}`,
+        `application_token%5D=${secret}%ZZ`,
+      );
       const answer = await refused(body);
       assert.match(answer.message, /auth\[application_token\]/);
       assert.ok(!JSON.stringify(answer).includes('SECRET1'));
@@ -84,13 +112,17 @@ for (const engine of await engines()) {
     });
 
     it('an event named "ONAPPMETHODCONFIRM " (trailing space) is stored without its raw data.TOKEN', async () => {
-      const body = withTs(bodies.methodConfirmGranted, '1478790001').replace('event=ONAPPMETHODCONFIRM', 'event=ONAPPMETHODCONFIRM+');
+      const body = withTs(bodies.methodConfirmGranted, '1478790001').replace(
+        'event=ONAPPMETHODCONFIRM',
+        'event=ONAPPMETHODCONFIRM+',
+      );
       assert.equal((await t.post(body)).status, 200);
       const deal = `${bodies.dealAdd}&data%5BFIELDS%5D%5Baccess_token%5D=deal-secret-1&data%5Bdeep%5D%5Bx%5D%5BToken%5D=deal-secret-2`;
       assert.equal((await t.post(deal)).status, 200);
       const rows = await t.app.store.db.selectFrom('inbox').select('payload').execute();
       const stored = rows.map((r) => r.payload).join('\n');
-      for (const secret of [bodies.CONFIRM_TOKEN, bodies.APPLICATION_TOKEN, 'deal-secret-1', 'deal-secret-2']) assert.ok(!stored.includes(secret), `${secret} stored`);
+      for (const secret of [bodies.CONFIRM_TOKEN, bodies.APPLICATION_TOKEN, 'deal-secret-1', 'deal-secret-2'])
+        assert.ok(!stored.includes(secret), `${secret} stored`);
       assert.match(stored, /"TOKEN":"sha256:[0-9a-f]{64}"/);
     });
   });

@@ -24,7 +24,11 @@ interface Job {
   error?: string;
 }
 
-function memoryTask(jobs: Job[], work: (job: Job, signal: AbortSignal) => Promise<void>, overrides: Partial<Task<Job>> = {}) {
+function memoryTask(
+  jobs: Job[],
+  work: (job: Job, signal: AbortSignal) => Promise<void>,
+  overrides: Partial<Task<Job>> = {},
+) {
   const seen = { maxRunning: 0, running: 0 };
   const task: Task<Job> = {
     name: 'memory',
@@ -69,10 +73,23 @@ describe('the leased-work runner', () => {
   after(() => store.close());
 
   it('backs off with full jitter: a random delay below base × 2^(attempt−1), capped', () => {
-    assert.equal(backoffDelay(1, 1000, 60_000, () => 0), 0);
-    assert.equal(backoffDelay(1, 1000, 60_000, () => 0.999), 999);
-    assert.equal(backoffDelay(3, 1000, 60_000, () => 0.5), 2000);
-    assert.equal(backoffDelay(30, 1000, 60_000, () => 0.5), 30_000, 'capped at maxMs');
+    assert.equal(
+      backoffDelay(1, 1000, 60_000, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelay(1, 1000, 60_000, () => 0.999),
+      999,
+    );
+    assert.equal(
+      backoffDelay(3, 1000, 60_000, () => 0.5),
+      2000,
+    );
+    assert.equal(
+      backoffDelay(30, 1000, 60_000, () => 0.5),
+      30_000,
+      'capped at maxMs',
+    );
   });
 
   it('runs no more jobs at once than the task allows, and retries a failing one until its last attempt', async () => {
@@ -86,14 +103,19 @@ describe('the leased-work runner', () => {
     await eventually(() => jobs.every((job) => job.state === 'done' || job.state === 'failed'));
     await runner.close();
     assert.equal(seen.maxRunning, 2);
-    assert.deepEqual(jobs.map((job) => job.state), ['failed', 'done', 'done', 'done', 'done', 'done']);
+    assert.deepEqual(
+      jobs.map((job) => job.state),
+      ['failed', 'done', 'done', 'done', 'done', 'done'],
+    );
     assert.equal(jobs[0]?.attempts, 3, 'attempts counts the attempts started, up to maxAttempts');
     assert.equal(jobs[0]?.error, 'Error: always fails');
   });
 
   it('ends a job failed at once when its error is not worth retrying', async () => {
     const jobs: Job[] = [{ id: 1, attempts: 0, state: 'due' }];
-    const { task } = memoryTask(jobs, async () => Promise.reject(new TypeError('bad request')), { retryable: (error) => !(error instanceof TypeError) });
+    const { task } = memoryTask(jobs, async () => Promise.reject(new TypeError('bad request')), {
+      retryable: (error) => !(error instanceof TypeError),
+    });
     const runner = new Runner(store, silent).add(task);
     runner.start();
     await eventually(() => jobs[0]?.state === 'failed');
@@ -104,10 +126,20 @@ describe('the leased-work runner', () => {
   it('fails a run past the task timeout, with its signal aborted', async () => {
     const jobs: Job[] = [{ id: 1, attempts: 0, state: 'due' }];
     let aborted = false;
-    const { task } = memoryTask(jobs, (_job, signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => ((aborted = true), resolve()))), {
-      timeoutMs: 20,
-      retry: { maxAttempts: 1, baseMs: 1, maxMs: 1 },
-    });
+    const { task } = memoryTask(
+      jobs,
+      (_job, signal) =>
+        new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          }),
+        ),
+      {
+        timeoutMs: 20,
+        retry: { maxAttempts: 1, baseMs: 1, maxMs: 1 },
+      },
+    );
     const runner = new Runner(store, silent).add(task);
     runner.start();
     await eventually(() => jobs[0]?.state === 'failed');
@@ -142,9 +174,16 @@ describe('the leased-work runner', () => {
   it('an inbox worker whose lease was taken over writes nothing; the new holder finishes the event', async () => {
     const at = new Date().toISOString();
     const { id } = await insertInboxEvent(store.db, {
-      body_hash: 'lease-lost', member_id: 'm', event: 'ONAPPTEST', ts: at, received_at: at,
+      body_hash: 'lease-lost',
+      member_id: 'm',
+      event: 'ONAPPTEST',
+      ts: at,
+      received_at: at,
       payload: JSON.stringify(decodeBody('form', bodies.dealAdd)),
-      application_token_hash: 'h', status: 'pending', attempts: 0, next_attempt_at: at,
+      application_token_hash: 'h',
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: at,
     });
     let runs = 0;
     const slowFirst: EventHandler = async () => {
@@ -165,7 +204,7 @@ describe('the leased-work runner', () => {
     const row = await getInboxEvent(store.db, id);
     assert.equal(row?.attempts, 2);
     assert.equal(row?.lease_owner, null);
-    assert.equal(row?.last_error, null, 'the lost run\'s failure was not written');
+    assert.equal(row?.last_error, null, "the lost run's failure was not written");
     assert.equal(runs, 2, 'the first worker did not release the event for a third run');
   });
 });

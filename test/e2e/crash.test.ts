@@ -34,12 +34,18 @@ function random(seed: number): () => number {
 const ROUNDS = FULL ? 12 : 2;
 const SENDERS = 6;
 const confirm = (token: string, ts: number) =>
-  bodies.methodConfirmGranted.replace(`TOKEN%5D=${bodies.CONFIRM_TOKEN}`, `TOKEN%5D=${token}`).replace('ts=1478790852', `ts=${ts}`);
+  bodies.methodConfirmGranted
+    .replace(`TOKEN%5D=${bodies.CONFIRM_TOKEN}`, `TOKEN%5D=${token}`)
+    .replace('ts=1478790852', `ts=${ts}`);
 
 /** The events test, on a SQLite file or a PostgreSQL database (a URL either way). */
 async function killUnderLoad(db: string): Promise<void> {
   const setup = createApp({ store: openStore(db), workers: false, logger: { level: 'silent' } });
-  await setup.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+  await setup.installations.add({
+    memberId: bodies.MEMBER_ID,
+    domain: bodies.DOMAIN,
+    applicationToken: bodies.APPLICATION_TOKEN,
+  });
   await setup.close();
   const next = random(FUZZ_SEED);
   const acknowledged = new Map<string, number>(); // token -> inbox id
@@ -55,7 +61,11 @@ async function killUnderLoad(db: string): Promise<void> {
         const token = `crash${round}x${lane}x${n}`;
         sent++;
         try {
-          const response = await fetch(`${server.url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body: confirm(token, 1478790852 + n) });
+          const response = await fetch(`${server.url}/bitrix24/events`, {
+            method: 'POST',
+            headers: { 'content-type': FORM },
+            body: confirm(token, 1478790852 + n),
+          });
           const answer = (await response.json()) as { id: number };
           assert.equal(response.status, 200, JSON.stringify(answer));
           acknowledged.set(token, answer.id);
@@ -74,7 +84,11 @@ async function killUnderLoad(db: string): Promise<void> {
   const restarted = await startServer(['--db', db]);
   await restarted.stop();
   const store = openStore(db);
-  const inbox = await store.db.selectFrom('inbox').select(['id', 'payload']).where('event', '=', 'ONAPPMETHODCONFIRM').execute();
+  const inbox = await store.db
+    .selectFrom('inbox')
+    .select(['id', 'payload'])
+    .where('event', '=', 'ONAPPMETHODCONFIRM')
+    .execute();
   const ledger = await store.db.selectFrom('permissions').select(['token_hash', 'state']).execute();
   await store.close();
   const inboxByHash = new Map<string, number[]>();
@@ -82,12 +96,22 @@ async function killUnderLoad(db: string): Promise<void> {
     const hash = (JSON.parse(row.payload) as { data: { TOKEN: string } }).data.TOKEN.replace('sha256:', '');
     inboxByHash.set(hash, [...(inboxByHash.get(hash) ?? []), Number(row.id)]);
   }
-  for (const [token, id] of acknowledged) assert.deepEqual(inboxByHash.get(sha256Hex(token)), [id], `acknowledged ${token} stored once as ${id}`);
-  assert.ok([...inboxByHash.values()].every((ids) => ids.length === 1), 'no event stored twice');
-  assert.deepEqual(new Set(ledger.map((p) => p.token_hash)), new Set(inboxByHash.keys()), 'a ledger row for each stored event, none without one');
+  for (const [token, id] of acknowledged)
+    assert.deepEqual(inboxByHash.get(sha256Hex(token)), [id], `acknowledged ${token} stored once as ${id}`);
+  assert.ok(
+    [...inboxByHash.values()].every((ids) => ids.length === 1),
+    'no event stored twice',
+  );
+  assert.deepEqual(
+    new Set(ledger.map((p) => p.token_hash)),
+    new Set(inboxByHash.keys()),
+    'a ledger row for each stored event, none without one',
+  );
   assert.equal(ledger.length, inboxByHash.size);
   assert.ok(ledger.every((p) => p.state === 'granted'));
-  process.stdout.write(`# crash ${db.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'}: ${ROUNDS} kills after ${killPoints.join(', ')} acknowledgements; ${acknowledged.size} acknowledged, ${inbox.length} stored, ${sent} sent\n`);
+  process.stdout.write(
+    `# crash ${db.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'}: ${ROUNDS} kills after ${killPoints.join(', ')} acknowledgements; ${acknowledged.size} acknowledged, ${inbox.length} stored, ${sent} sent\n`,
+  );
 }
 
 const pgUnavailable = await postgresUnavailable();
@@ -109,7 +133,10 @@ describe('crash safety', () => {
     const emulator = new Emulator({ rateLimit: false });
     const running = await serveEmulator(emulator);
     // Hold every REST request the server sends until told otherwise: the server dies with its batch in flight.
-    const [portalHandler] = running.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    const [portalHandler] = running.server.listeners('request') as ((
+      req: IncomingMessage,
+      res: ServerResponse,
+    ) => void)[];
     let holding = true;
     let held = 0;
     running.server.removeAllListeners('request');
@@ -118,13 +145,19 @@ describe('crash safety', () => {
       else portalHandler!(req, res);
     });
     const db = join(tempDir(), 'lease.sqlite');
-    const env = { B24_OAUTH_URL: running.url, B24_CLIENT_ID: EMULATOR_CLIENT_ID, B24_CLIENT_SECRET: EMULATOR_CLIENT_SECRET };
+    const env = {
+      B24_OAUTH_URL: running.url,
+      B24_CLIENT_ID: EMULATOR_CLIENT_ID,
+      B24_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+    };
     let server = await startServer(['--db', db], env);
     try {
       const { portal, delivery } = await emulator.install(`${server.url}/bitrix24/install`);
       assert.equal(delivery.status, 200);
       const file = new SQLite(db);
-      const { access_token: token } = file.prepare('select access_token from installations').get() as { access_token: string };
+      const { access_token: token } = file.prepare('select access_token from installations').get() as {
+        access_token: string;
+      };
       const at = new Date().toISOString();
       const park = file.prepare(
         `insert into parked_calls (member_id, method, params, token_hash, continuation, state, created_at, updated_at, next_attempt_at, attempts, continuation_status, continuation_attempts) values (?, 'app.info', '{}', ?, 'none', 'ready', ?, ?, ?, 0, 'pending', 0)`,
@@ -132,7 +165,9 @@ describe('crash safety', () => {
       for (let i = 0; i < 5; i++) park.run(portal.memberId, sha256Hex(token), at, at, at);
       await eventually(() => held > 0, 10_000);
       await server.kill('SIGKILL');
-      const leased = file.prepare("select count(*) as n from parked_calls where state = 'ready' and locked_until > ?").get(new Date().toISOString()) as { n: number };
+      const leased = file
+        .prepare("select count(*) as n from parked_calls where state = 'ready' and locked_until > ?")
+        .get(new Date().toISOString()) as { n: number };
       assert.equal(leased.n, 5, 'the dead worker still holds the lease');
       // The lease (2 minutes) runs out: move it into the past instead of waiting.
       file.prepare("update parked_calls set locked_until = '2000-01-01T00:00:00.000Z'").run();
@@ -141,7 +176,9 @@ describe('crash safety', () => {
       server = await startServer(['--db', db], env);
       await eventually(() => {
         const check = new SQLite(db, { readonly: true });
-        const done = check.prepare("select count(*) as n from parked_calls where state = 'done'").get() as { n: number };
+        const done = check.prepare("select count(*) as n from parked_calls where state = 'done'").get() as {
+          n: number;
+        };
         check.close();
         return done.n === 5;
       }, 15_000);

@@ -9,12 +9,28 @@ describe('every acknowledged event is on disk before the 2xx', () => {
   it('keeps events answered 200 when the server is killed right after answering', async () => {
     const db = join(tempDir(), 'durable.sqlite');
     const env = { DATABASE_URL: db };
-    await runCli(['installations', 'add', '--member-id', bodies.MEMBER_ID, '--domain', bodies.DOMAIN, '--application-token', bodies.APPLICATION_TOKEN], env);
+    await runCli(
+      [
+        'installations',
+        'add',
+        '--member-id',
+        bodies.MEMBER_ID,
+        '--domain',
+        bodies.DOMAIN,
+        '--application-token',
+        bodies.APPLICATION_TOKEN,
+      ],
+      env,
+    );
     const server = await startServer(['--db', db]);
     const acknowledged: number[] = [];
     for (let i = 0; i < 20; i++) {
       const body = bodies.methodConfirmGranted.replace('ts=1478790852', `ts=${1478790852 + i}`);
-      const response = await fetch(`${server.url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body });
+      const response = await fetch(`${server.url}/bitrix24/events`, {
+        method: 'POST',
+        headers: { 'content-type': FORM },
+        body,
+      });
       if (response.status === 200) acknowledged.push(((await response.json()) as { id: number }).id);
     }
     await server.kill('SIGKILL');

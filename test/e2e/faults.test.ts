@@ -12,11 +12,16 @@ afterEach(async () => {
   stack = undefined;
 });
 
-const app = { rest: { timeoutMs: 300, retryDelayMs: 20, maxRetries: 1, rateLimit: { perSecond: 200, burst: 200 } }, parkedCalls: { pollMs: 20, retryDelayMs: 50, maxRetryDelayMs: 100, maxReplayAttempts: 50 } };
+const app = {
+  rest: { timeoutMs: 300, retryDelayMs: 20, maxRetries: 1, rateLimit: { perSecond: 200, burst: 200 } },
+  parkedCalls: { pollMs: 20, retryDelayMs: 50, maxRetryDelayMs: 100, maxReplayAttempts: 50 },
+};
 
 async function parkAndAllow(s: Stack, mode: FaultMode) {
   const faults = injectFaults(s.emulatorServer);
-  const outcome = await s.app.rest(s.memberId).call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'sync' } });
+  const outcome = await s.app
+    .rest(s.memberId)
+    .call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'sync' } });
   assert.ok(outcome.status === 'waiting' && outcome.parkedCallId);
   faults.mode = mode;
   await s.emulator.decide(s.emulator.waiting()[0]!.id, true);
@@ -35,7 +40,10 @@ describe('faults at the portal', () => {
       assert.ok((during?.attempts ?? 0) >= 1);
       assert.equal(s.emulator.stats.executed.get('voximplant.user.get') ?? 0, 0);
       faults.mode = 'pass';
-      const done = await eventually(async () => ((await s.app.calls.get(id))?.state === 'done' ? s.app.calls.get(id) : undefined), 10_000);
+      const done = await eventually(
+        async () => ((await s.app.calls.get(id))?.state === 'done' ? s.app.calls.get(id) : undefined),
+        10_000,
+      );
       assert.ok(done);
       assert.equal(s.emulator.stats.executed.get('voximplant.user.get'), 1, 'ran once at the portal');
     });
@@ -51,7 +59,10 @@ describe('faults at the portal', () => {
     assert.equal((await s.app.calls.get(id))?.state, 'ready');
     faults.mode = 'pass';
     // The refreshed token was never granted the method: the call waits again under it, still parked.
-    const parked = await eventually(async () => ((await s.app.calls.get(id))?.state === 'waiting' ? true : undefined), 10_000);
+    const parked = await eventually(
+      async () => ((await s.app.calls.get(id))?.state === 'waiting' ? true : undefined),
+      10_000,
+    );
     assert.ok(parked);
   });
 
@@ -67,7 +78,8 @@ describe('faults at the portal', () => {
       return call?.state === 'failed' ? call : undefined;
     }, 10_000);
     assert.match(String(failed.error), /invalid_grant/);
-    for (const secret of [installation.access_token, installation.refresh_token]) assert.ok(!String(failed.error).includes(secret!));
+    for (const secret of [installation.access_token, installation.refresh_token])
+      assert.ok(!String(failed.error).includes(secret!));
   });
 
   it('the OAuth server refusing a refresh: call() rejects with a typed error that holds no token, and the portal is asked again later', async () => {
@@ -77,13 +89,17 @@ describe('faults at the portal', () => {
     faults.mode = 'refuse-refresh';
     s.emulator.expireTokens(s.memberId);
     const installation = await s.app.store.db.selectFrom('installations').selectAll().executeTakeFirstOrThrow();
-    const error = await s.app.rest(s.memberId).call('app.info').then(
-      () => assert.fail('the call succeeded with an expired token'),
-      (e: unknown) => e as Error & { code?: string },
-    );
+    const error = await s.app
+      .rest(s.memberId)
+      .call('app.info')
+      .then(
+        () => assert.fail('the call succeeded with an expired token'),
+        (e: unknown) => e as Error & { code?: string },
+      );
     assert.ok(faults.hits.oauth >= 1);
     assert.equal(typeof error.code, 'string');
-    for (const secret of [installation.access_token, installation.refresh_token, installation.application_token]) assert.ok(!error.message.includes(secret!));
+    for (const secret of [installation.access_token, installation.refresh_token, installation.application_token])
+      assert.ok(!error.message.includes(secret!));
     const kept = await s.app.store.db.selectFrom('installations').selectAll().executeTakeFirstOrThrow();
     assert.equal(kept.refresh_token, installation.refresh_token, 'the stored pair is kept for the next try');
     faults.mode = 'pass';

@@ -13,13 +13,21 @@ describe('installation lifecycle driven by the emulator', () => {
     stack.app.on('onCrmDealAdd', () => {});
     const { portal } = await stack.emulator.install(`${stack.appUrl}/bitrix24/install`);
     await eventually(() => portal.bindings.length === 4);
-    assert.deepEqual(portal.bindings.map((b) => b.event).sort(), ['ONAPPMETHODCONFIRM', 'ONAPPUNINSTALL', 'ONAPPUPDATE', 'ONCRMDEALADD']);
+    assert.deepEqual(portal.bindings.map((b) => b.event).sort(), [
+      'ONAPPMETHODCONFIRM',
+      'ONAPPUNINSTALL',
+      'ONAPPUPDATE',
+      'ONCRMDEALADD',
+    ]);
   });
 
   it('takes the new tokens and version of an update (a second ONAPPINSTALL, same application_token)', async () => {
     stack = await startStack();
     const { deliveries, portal } = await stack.emulator.update(stack.memberId);
-    assert.deepEqual(deliveries.map((d) => d.status), [200]);
+    assert.deepEqual(
+      deliveries.map((d) => d.status),
+      [200],
+    );
     await eventually(() => portal.bindings.length === 3);
     assert.equal((await stack.app.installations.get(stack.memberId))?.version, '2');
     assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
@@ -27,13 +35,19 @@ describe('installation lifecycle driven by the emulator', () => {
     const parked = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'x' } });
     assert.equal(parked.status, 'waiting');
     const decision = await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
-    assert.deepEqual(decision.deliveries.map((d) => d.status), [200]);
+    assert.deepEqual(
+      decision.deliveries.map((d) => d.status),
+      [200],
+    );
   });
 
   it('takes the new tokens and version of a legacy ONAPPUPDATE', async () => {
     stack = await startStack();
     const { deliveries, portal } = await stack.emulator.update(stack.memberId, { legacy: true });
-    assert.deepEqual(deliveries.map((d) => d.status), [200]);
+    assert.deepEqual(
+      deliveries.map((d) => d.status),
+      [200],
+    );
     await eventually(() => portal.bindings.length === 3);
     assert.equal((await stack.app.installations.get(stack.memberId))?.version, '2');
     assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
@@ -41,13 +55,19 @@ describe('installation lifecycle driven by the emulator', () => {
     const parked = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'x' } });
     assert.equal(parked.status, 'waiting');
     const decision = await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
-    assert.deepEqual(decision.deliveries.map((d) => d.status), [200]);
+    assert.deepEqual(
+      decision.deliveries.map((d) => d.status),
+      [200],
+    );
   });
 
   it('marks the installation uninstalled on ONAPPUNINSTALL and stops calling the portal', async () => {
     stack = await startStack();
     const { deliveries } = await stack.emulator.uninstall(stack.memberId);
-    assert.deepEqual(deliveries.map((d) => d.status), [200]);
+    assert.deepEqual(
+      deliveries.map((d) => d.status),
+      [200],
+    );
     const installation = await stack.app.installations.get(stack.memberId);
     assert.equal(installation?.status, 'uninstalled');
     assert.equal(installation?.hasTokens, false);

@@ -17,16 +17,26 @@ const collect = (app: Stack['app'], name = 'sync-phone-users') => {
   return outcomes;
 };
 const parkVoxCall = (s: Stack, userId = 1) =>
-  s.app.rest(s.memberId).call('voximplant.user.get', { USER_ID: userId }, { whenWaiting: { park: 'sync-phone-users' } });
+  s.app
+    .rest(s.memberId)
+    .call('voximplant.user.get', { USER_ID: userId }, { whenWaiting: { park: 'sync-phone-users' } });
 
 describe('method confirmation, end to end against the emulator', () => {
   it('binds its events after ONAPPINSTALL', async () => {
     stack = await startStack();
-    const events = stack.emulator.portal(stack.memberId).bindings.map((b) => b.event).sort();
+    const events = stack.emulator
+      .portal(stack.memberId)
+      .bindings.map((b) => b.event)
+      .sort();
     assert.deepEqual(events, ['ONAPPMETHODCONFIRM', 'ONAPPUNINSTALL', 'ONAPPUPDATE']);
-    assert.ok(stack.emulator.portal(stack.memberId).bindings.every((b) => b.handler === `${stack.appUrl}/bitrix24/events`));
+    assert.ok(
+      stack.emulator.portal(stack.memberId).bindings.every((b) => b.handler === `${stack.appUrl}/bitrix24/events`),
+    );
     const again = await stack.app.bind(stack.memberId);
-    assert.ok(again.every((r) => r.status === 'already_bound'), 'binding twice is success');
+    assert.ok(
+      again.every((r) => r.status === 'already_bound'),
+      'binding twice is success',
+    );
   });
 
   it('waits, is granted, and resumes the parked call with its result', async () => {
@@ -42,7 +52,10 @@ describe('method confirmation, end to end against the emulator', () => {
     const [request] = stack.emulator.waiting();
     assert.equal(request?.method, 'voximplant.user.get');
     const { deliveries } = await stack.emulator.decide(request!.id, true);
-    assert.deepEqual(deliveries.map((d) => d.status), [200]);
+    assert.deepEqual(
+      deliveries.map((d) => d.status),
+      [200],
+    );
 
     await eventually(() => outcomes.length === 1);
     assert.equal(outcomes[0]?.status, 'ok');
@@ -51,7 +64,11 @@ describe('method confirmation, end to end against the emulator', () => {
     const [call] = await stack.app.calls.list();
     assert.equal(call?.state, 'done');
     assert.equal(call?.continuationStatus, 'done');
-    assert.deepEqual(call?.result, [{ ...voximplantUser(stack.memberId, '1'), SIP_PASSWORD: '[redacted]' }], 'the stored result as shown, its secret redacted');
+    assert.deepEqual(
+      call?.result,
+      [{ ...voximplantUser(stack.memberId, '1'), SIP_PASSWORD: '[redacted]' }],
+      'the stored result as shown, its secret redacted',
+    );
     assert.equal((await stack.app.permissions(stack.memberId))[0]?.state, 'granted');
     assert.equal(stack.emulator.stats.executed.get('voximplant.user.get'), 1);
 
@@ -89,7 +106,10 @@ describe('method confirmation, end to end against the emulator', () => {
     });
     assert.equal(outcomes.length, 0, 'nothing resumed yet');
     const permissions = await stack.app.permissions(stack.memberId);
-    assert.deepEqual(permissions.map((p) => [p.tokenFingerprint === oldFingerprint ? 'old' : 'new', p.state]).sort(), [['new', 'waiting'], ['old', 'expired']]);
+    assert.deepEqual(permissions.map((p) => [p.tokenFingerprint === oldFingerprint ? 'old' : 'new', p.state]).sort(), [
+      ['new', 'waiting'],
+      ['old', 'expired'],
+    ]);
     const [newRequest] = stack.emulator.waiting();
     assert.ok(newRequest, 'the administrator is asked again');
 
@@ -113,7 +133,10 @@ describe('method confirmation, end to end against the emulator', () => {
     await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
     await eventually(() => runs.size === 120, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.ok([...runs.values()].every((n) => n === 1), 'each continuation ran once');
+    assert.ok(
+      [...runs.values()].every((n) => n === 1),
+      'each continuation ran once',
+    );
     assert.equal(stack.emulator.stats.executed.get('voximplant.user.get'), 120, 'each REST replay ran once');
   });
 
@@ -123,12 +146,19 @@ describe('method confirmation, end to end against the emulator', () => {
     const receiverOnly = stack.newApp({ workers: false });
     stack.serve(receiverOnly);
     await stack.app.close();
-    for (let i = 1; i <= 3; i++) await receiverOnly.rest(stack.memberId).call('voximplant.user.get', { USER_ID: i }, { whenWaiting: { park: 'sync-phone-users' } });
+    for (let i = 1; i <= 3; i++)
+      await receiverOnly
+        .rest(stack.memberId)
+        .call('voximplant.user.get', { USER_ID: i }, { whenWaiting: { park: 'sync-phone-users' } });
     await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
     await eventually(async () => (await receiverOnly.calls.list({ state: 'ready' })).length === 3);
     // A worker claims the ready calls and dies before it sends anything.
     const now = Date.now();
-    const claimed = await claimReadyCalls(receiverOnly.store, { owner: 'dead-worker', now: new Date(now).toISOString(), until: new Date(now + 1500).toISOString() }, 50);
+    const claimed = await claimReadyCalls(
+      receiverOnly.store,
+      { owner: 'dead-worker', now: new Date(now).toISOString(), until: new Date(now + 1500).toISOString() },
+      50,
+    );
     assert.equal(claimed.length, 3);
 
     const survivor = stack.newApp({ parkedCalls: { leaseMs: 1500, pollMs: 20, retryDelayMs: 20 } });

@@ -39,14 +39,21 @@ describeUnless('instances sharing a PostgreSQL database', unavailable ?? false, 
     }
     // Calls parked through one instance, the decision received by another, replays done by whichever is free.
     for (let i = 1; i <= 120; i++) {
-      const outcome = await others[i % 2]!.rest(on.stack.memberId).call('voximplant.user.get', { USER_ID: i }, { whenWaiting: { park: 'sync' } });
+      const outcome = await others[i % 2]!.rest(on.stack.memberId).call(
+        'voximplant.user.get',
+        { USER_ID: i },
+        { whenWaiting: { park: 'sync' } },
+      );
       assert.equal(outcome.status, 'waiting');
     }
     on.stack.serve(others[0]!);
     await on.stack.emulator.decide(on.stack.emulator.waiting()[0]!.id, true);
     await eventually(() => runs.size === 120, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.ok([...runs.values()].every((n) => n === 1), 'each continuation ran once');
+    assert.ok(
+      [...runs.values()].every((n) => n === 1),
+      'each continuation ran once',
+    );
     assert.equal(on.stack.emulator.stats.executed.get('voximplant.user.get'), 120, 'each REST replay ran once');
     const calls = await on.stack.app.calls.list({ limit: 500 });
     assert.ok(calls.every((c) => c.state === 'done' && typeof c.id === 'number'));
@@ -54,7 +61,9 @@ describeUnless('instances sharing a PostgreSQL database', unavailable ?? false, 
 
   it('records a denial from any instance and ends the parked call denied', async () => {
     on.stack.emulator.expireTokens(on.stack.memberId);
-    const outcome = await on.stack.app.rest(on.stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'sync' } });
+    const outcome = await on.stack.app
+      .rest(on.stack.memberId)
+      .call('voximplant.user.get', {}, { whenWaiting: { park: 'sync' } });
     assert.equal(outcome.status, 'waiting');
     await on.stack.emulator.decide(on.stack.emulator.waiting()[0]!.id, false);
     const id = outcome.status === 'waiting' ? outcome.parkedCallId! : -1;
@@ -90,7 +99,12 @@ describeUnless('NOTIFY between instances', unavailable ?? false, () => {
     const { rowCount } = await admin.query(`select pg_terminate_backend(pid) ${listeners}`, [on.database.name]);
     assert.equal(rowCount, 1);
     // Listening again: a new connection whose last statement was its LISTEN.
-    await eventually(async () => (await admin.query(`select 1 ${listeners} and state = 'idle' and query ilike 'listen%'`, [on.database.name])).rowCount === 1, 10_000);
+    await eventually(
+      async () =>
+        (await admin.query(`select 1 ${listeners} and state = 'idle' and query ilike 'listen%'`, [on.database.name]))
+          .rowCount === 1,
+      10_000,
+    );
     await admin.end();
     on.stack.emulator.expireTokens(on.stack.memberId);
     await receiver.rest(on.stack.memberId).call('voximplant.user.get', {});

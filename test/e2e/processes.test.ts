@@ -31,11 +31,19 @@ async function json<T>(args: string[]): Promise<T> {
 }
 const call = (id: number) => json<Call[]>(['calls', '--json']).then((calls) => calls.find((c) => c.id === id));
 const parkedCall = async (userId: number) => {
-  const outcome = await json<{ status: string; parkedCallId: number }>(['call', '--member-id', memberId, 'voximplant.user.get', `USER_ID=${userId}`, '--park']);
+  const outcome = await json<{ status: string; parkedCallId: number }>([
+    'call',
+    '--member-id',
+    memberId,
+    'voximplant.user.get',
+    `USER_ID=${userId}`,
+    '--park',
+  ]);
   assert.equal(outcome.status, 'waiting');
   return outcome.parkedCallId;
 };
-const waitingRequest = async () => (await eventually(async () => (await json<{ id: number }[]>(['emulator', 'requests', '--json']))[0]))!.id;
+const waitingRequest = async () =>
+  (await eventually(async () => (await json<{ id: number }[]>(['emulator', 'requests', '--json']))[0]))!.id;
 
 before(async () => {
   const [appPort, emulatorPort] = [await freePort(), await freePort()];
@@ -48,7 +56,11 @@ before(async () => {
     PUBLIC_URL: `http://127.0.0.1:${appPort}`,
     B24_EMULATOR_URL: emulatorUrl,
   };
-  emulator = await startProcess(['emulator', '--port', String(emulatorPort), '--app-url', env.PUBLIC_URL!], env, /Bitrix24 emulator on/);
+  emulator = await startProcess(
+    ['emulator', '--port', String(emulatorPort), '--app-url', env.PUBLIC_URL!],
+    env,
+    /Bitrix24 emulator on/,
+  );
   server = await startProcess(['serve', '--port', String(appPort)], env, /b24-events is serving/);
 });
 after(async () => {
@@ -64,7 +76,10 @@ describe('emulator and server as separate processes', () => {
     assert.equal(answer.delivery.status, 200);
     memberId = answer.memberId;
     const db = new SQLite(env.DATABASE_URL!, { readonly: true });
-    const row = db.prepare('select application_token, access_token, refresh_token from installations').get() as Record<string, string>;
+    const row = db.prepare('select application_token, access_token, refresh_token from installations').get() as Record<
+      string,
+      string
+    >;
     db.close();
     secrets.push(row.application_token!, row.access_token!, row.refresh_token!);
     const [installation] = await json<{ memberId: string; status: string }[]>(['installations', '--json']);
@@ -73,7 +88,11 @@ describe('emulator and server as separate processes', () => {
       const [p] = await json<{ bindings: { event: string; handler: string }[] }[]>(['emulator', 'portals', '--json']);
       return p && p.bindings.length === 3 ? p : undefined;
     }, 15_000);
-    assert.deepEqual(portal.bindings.map((b) => b.event).sort(), ['ONAPPMETHODCONFIRM', 'ONAPPUNINSTALL', 'ONAPPUPDATE']);
+    assert.deepEqual(portal.bindings.map((b) => b.event).sort(), [
+      'ONAPPMETHODCONFIRM',
+      'ONAPPUNINSTALL',
+      'ONAPPUPDATE',
+    ]);
     assert.ok(portal.bindings.every((b) => b.handler === `${env.PUBLIC_URL}/bitrix24/events`));
   });
 

@@ -24,7 +24,12 @@ let env: Record<string, string>;
 before(async () => {
   emulator = new Emulator({ rateLimit: false });
   running = await serveEmulator(emulator);
-  env = { DATABASE_URL: join(tempDir(), 'shared.sqlite'), B24_OAUTH_URL: running.url, B24_CLIENT_ID: EMULATOR_CLIENT_ID, B24_CLIENT_SECRET: EMULATOR_CLIENT_SECRET };
+  env = {
+    DATABASE_URL: join(tempDir(), 'shared.sqlite'),
+    B24_OAUTH_URL: running.url,
+    B24_CLIENT_ID: EMULATOR_CLIENT_ID,
+    B24_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+  };
   server = await startServer([], env);
 });
 after(async () => {
@@ -40,8 +45,23 @@ describe('SQLite shared by a server and CLI processes', () => {
     let sent = 0;
     const load = (async () => {
       for (let i = 0; sending; i++) {
-        const body = httpBuildQuery({ event: 'ONCRMDEALADD', ts: String(1478840000 + i), data: { FIELDS: { ID: String(i) } }, auth: { domain: portal.domain, client_endpoint: `${running.url}/rest/`, server_endpoint: `${running.url}/rest/`, member_id: portal.memberId, application_token: portal.applicationToken } });
-        const response = await fetch(`${server.url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body });
+        const body = httpBuildQuery({
+          event: 'ONCRMDEALADD',
+          ts: String(1478840000 + i),
+          data: { FIELDS: { ID: String(i) } },
+          auth: {
+            domain: portal.domain,
+            client_endpoint: `${running.url}/rest/`,
+            server_endpoint: `${running.url}/rest/`,
+            member_id: portal.memberId,
+            application_token: portal.applicationToken,
+          },
+        });
+        const response = await fetch(`${server.url}/bitrix24/events`, {
+          method: 'POST',
+          headers: { 'content-type': FORM },
+          body,
+        });
         assert.equal(response.status, 200, await response.text());
         sent++;
       }
@@ -49,9 +69,16 @@ describe('SQLite shared by a server and CLI processes', () => {
     const failures: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const results = await Promise.all(
-        Array.from({ length: 4 }, (_, i) => runCli(['call', '--member-id', portal.memberId, 'voximplant.user.get', `USER_ID=${round * 4 + i}`, '--park'], env)),
+        Array.from({ length: 4 }, (_, i) =>
+          runCli(
+            ['call', '--member-id', portal.memberId, 'voximplant.user.get', `USER_ID=${round * 4 + i}`, '--park'],
+            env,
+          ),
+        ),
       );
-      for (const result of results) if (result.code !== 0 || !/"status": "waiting"/.test(result.stdout)) failures.push(result.stderr || result.stdout);
+      for (const result of results)
+        if (result.code !== 0 || !/"status": "waiting"/.test(result.stdout))
+          failures.push(result.stderr || result.stdout);
     }
     sending = false;
     await load;

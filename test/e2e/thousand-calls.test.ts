@@ -17,7 +17,11 @@ describe('1,000 parked calls of one portal', () => {
     await stack.app.close();
     const client = parker.rest(stack.memberId);
     for (let i = 0; i < 1000; i += 50) {
-      const outcomes = await Promise.all(Array.from({ length: 50 }, (_, k) => client.call('voximplant.user.get', { USER_ID: i + k + 1 }, { whenWaiting: { park: 'bulk' } })));
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, k) =>
+          client.call('voximplant.user.get', { USER_ID: i + k + 1 }, { whenWaiting: { park: 'bulk' } }),
+        ),
+      );
       assert.ok(outcomes.every((o) => o.status === 'waiting' && o.parkedCallId));
     }
 

@@ -12,7 +12,11 @@ let eastUrl: string;
 
 before(async () => {
   receiver = await startReceiver();
-  const started = await startProcess(['emulator', '--port', '0', '--app-url', receiver.url], {}, /Bitrix24 emulator on (http:\/\/\S+) [\s\S]*East region OAuth server on (http:\/\/\S+)/);
+  const started = await startProcess(
+    ['emulator', '--port', '0', '--app-url', receiver.url],
+    {},
+    /Bitrix24 emulator on (http:\/\/\S+) [\s\S]*East region OAuth server on (http:\/\/\S+)/,
+  );
   env = { B24_EMULATOR_URL: started.match[1]! };
   eastUrl = started.match[2]!;
   emulator = started;
@@ -40,22 +44,48 @@ describe('b24-events emulator commands', () => {
     const unfinished = await cli(['install', '--ui']);
     assert.match(unfinished, /does NOT load the BX24 library[\s\S]*does NOT call[\s\S]*NOT finished/);
     const fields = receiver.at('/bitrix24/install').at(-1)!.form;
-    for (const secret of [fields.AUTH_ID, fields.REFRESH_ID, fields.APPLICATION_TOKEN]) assert.ok(!unfinished.includes(String(secret)), 'no token in the output');
+    for (const secret of [fields.AUTH_ID, fields.REFRESH_ID, fields.APPLICATION_TOKEN])
+      assert.ok(!unfinished.includes(String(secret)), 'no token in the output');
   });
 
   it('install, trigger with --set, update: ONAPPINSTALL twice with one application_token', async () => {
     receiver.answer('/bitrix24/install', { body: '{}' });
-    const installed = JSON.parse(await cli(['install', '--json'])) as { memberId: string; delivery: { status: number; eventHandlerId: number } };
+    const installed = JSON.parse(await cli(['install', '--json'])) as {
+      memberId: string;
+      delivery: { status: number; eventHandlerId: number };
+    };
     assert.equal(installed.delivery.status, 200);
     const auth = lastAuth('/bitrix24/install');
-    await fetch(`${env.B24_EMULATOR_URL}/rest/event.bind`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: httpBuildQuery({ auth: auth.access_token!, event: 'ONCRMDEALUPDATE', handler: `${receiver.url}/deals` }) });
-    const triggered = await cli(['trigger', 'ONCRMDEALUPDATE', '--member-id', installed.memberId, '--set', 'data.FIELDS.ID=5', '--user-id', '3']);
+    await fetch(`${env.B24_EMULATOR_URL}/rest/event.bind`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: httpBuildQuery({ auth: auth.access_token!, event: 'ONCRMDEALUPDATE', handler: `${receiver.url}/deals` }),
+    });
+    const triggered = await cli([
+      'trigger',
+      'ONCRMDEALUPDATE',
+      '--member-id',
+      installed.memberId,
+      '--set',
+      'data.FIELDS.ID=5',
+      '--user-id',
+      '3',
+    ]);
     assert.match(triggered, /ONCRMDEALUPDATE -> .*\/deals: 200 \(event_handler_id \d+\)/);
-    const deal = receiver.at('/deals').at(-1)!.form as { data: { FIELDS: { ID: string } }; auth: Record<string, string> };
+    const deal = receiver.at('/deals').at(-1)!.form as {
+      data: { FIELDS: { ID: string } };
+      auth: Record<string, string>;
+    };
     assert.deepEqual([deal.data.FIELDS.ID, deal.auth.user_id], ['5', '3']);
-    assert.match(await cli(['update', '--member-id', installed.memberId]), /Updated to version 2\.\n {2}ONAPPINSTALL -> .*\/bitrix24\/install: 200/);
+    assert.match(
+      await cli(['update', '--member-id', installed.memberId]),
+      /Updated to version 2\.\n {2}ONAPPINSTALL -> .*\/bitrix24\/install: 200/,
+    );
     assert.equal(lastAuth('/bitrix24/install').application_token, auth.application_token);
-    assert.match(await cli(['update', '--member-id', installed.memberId, '--legacy']), /Updated to version 3\.\n {2}\(no handler bound/);
+    assert.match(
+      await cli(['update', '--member-id', installed.memberId, '--legacy']),
+      /Updated to version 3\.\n {2}\(no handler bound/,
+    );
   });
 
   it('install --region east gives the portal the east OAuth server', async () => {

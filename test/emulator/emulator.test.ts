@@ -41,17 +41,32 @@ after(async () => {
 });
 
 const rest = async (method: string, params: Record<string, string>) => {
-  const response = await fetch(`${running.url}/rest/${method}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+  const response = await fetch(`${running.url}/rest/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
   return { status: response.status, body: (await response.json()) as { result?: unknown; error?: string } };
 };
 const admin = async (path: string, body: object = {}) => {
-  const response = await fetch(`${running.url}/admin/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${running.url}/admin/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 const refresh = (refreshToken: string, clientSecret = EMULATOR_CLIENT_SECRET) =>
-  fetch(`${running.url}/oauth/token/?${new URLSearchParams({ grant_type: 'refresh_token', client_id: EMULATOR_CLIENT_ID, client_secret: clientSecret, refresh_token: refreshToken })}`);
+  fetch(
+    `${running.url}/oauth/token/?${new URLSearchParams({ grant_type: 'refresh_token', client_id: EMULATOR_CLIENT_ID, client_secret: clientSecret, refresh_token: refreshToken })}`,
+  );
 const newToken = (memberId: string) =>
-  emulator.authority.issue({ memberId, domain: 'demo.bitrix24.test', clientEndpoint: `${running.url}/rest/`, serverEndpoint: `${running.url}/rest/` }).access_token;
+  emulator.authority.issue({
+    memberId,
+    domain: 'demo.bitrix24.test',
+    clientEndpoint: `${running.url}/rest/`,
+    serverEndpoint: `${running.url}/rest/`,
+  }).access_token;
 
 describe('the emulator behaves as PROTOCOL.md says', () => {
   let memberId: string;
@@ -64,7 +79,12 @@ describe('the emulator behaves as PROTOCOL.md says', () => {
     memberId = body.memberId as string;
     const [install] = received;
     assert.equal(install?.path, '/bitrix24/install');
-    assert.match(install!.body, new RegExp(`^event=ONAPPINSTALL&event_handler_id=${body.installBindingId}&data%5BVERSION%5D=1&data%5BACTIVE%5D=Y&data%5BINSTALLED%5D=Y`));
+    assert.match(
+      install!.body,
+      new RegExp(
+        `^event=ONAPPINSTALL&event_handler_id=${body.installBindingId}&data%5BVERSION%5D=1&data%5BACTIVE%5D=Y&data%5BINSTALLED%5D=Y`,
+      ),
+    );
     const auth = (decodeForm(install!.body) as { auth: Record<string, string> }).auth;
     assert.equal(auth.member_id, memberId);
     assert.equal(auth.domain, 'demo.bitrix24.test');
@@ -87,19 +107,34 @@ describe('the emulator behaves as PROTOCOL.md says', () => {
   });
 
   it('answers unknown methods with ERROR_METHOD_NOT_FOUND (404), unknown tokens invalid_token, none NO_AUTH_FOUND, expired expired_token (401)', async () => {
-    assert.deepEqual(await rest('no.such.method', { auth: accessToken }), { status: 404, body: { error: 'ERROR_METHOD_NOT_FOUND', error_description: 'Method not found!' } });
-    assert.deepEqual(await rest('app.info', { auth: 'forged' }), { status: 401, body: { error: 'invalid_token', error_description: 'Unable to get application by token' } });
-    assert.deepEqual(await rest('app.info', {}), { status: 401, body: { error: 'NO_AUTH_FOUND', error_description: 'Wrong authorization data' } });
+    assert.deepEqual(await rest('no.such.method', { auth: accessToken }), {
+      status: 404,
+      body: { error: 'ERROR_METHOD_NOT_FOUND', error_description: 'Method not found!' },
+    });
+    assert.deepEqual(await rest('app.info', { auth: 'forged' }), {
+      status: 401,
+      body: { error: 'invalid_token', error_description: 'Unable to get application by token' },
+    });
+    assert.deepEqual(await rest('app.info', {}), {
+      status: 401,
+      body: { error: 'NO_AUTH_FOUND', error_description: 'Wrong authorization data' },
+    });
     assert.equal((await rest('app.info', { auth: accessToken })).status, 200);
     const expiring = newToken(memberId);
     emulator.expireTokens(memberId);
-    assert.deepEqual(await rest('app.info', { auth: expiring }), { status: 401, body: { error: 'expired_token', error_description: 'The access token provided has expired.' } });
+    assert.deepEqual(await rest('app.info', { auth: expiring }), {
+      status: 401,
+      body: { error: 'expired_token', error_description: 'The access token provided has expired.' },
+    });
     accessToken = newToken(memberId);
   });
 
   it('gates voximplant.user.get per access token: one notification, waiting until decided', async () => {
     const waiting = await rest('voximplant.user.get', { auth: accessToken });
-    assert.deepEqual(waiting, { status: 401, body: { error: 'METHOD_CONFIRM_WAITING', error_description: 'Waiting for confirmation' } });
+    assert.deepEqual(waiting, {
+      status: 401,
+      body: { error: 'METHOD_CONFIRM_WAITING', error_description: 'Waiting for confirmation' },
+    });
     assert.equal((await rest('voximplant.user.get', { auth: accessToken })).status, 401);
     assert.equal(emulator.waiting().length, 1, 'one notification, not one per call');
   });
@@ -111,8 +146,21 @@ describe('the emulator behaves as PROTOCOL.md says', () => {
     assert.equal(received.length, before);
     assert.equal((await rest('voximplant.user.get', { auth: accessToken })).status, 200, 'granted for this token');
 
-    assert.equal((await rest('event.bind', { auth: accessToken, event: 'ONAPPMETHODCONFIRM', handler: `${appUrl}/bitrix24/events` })).body.result, true);
-    const again = await rest('event.bind', { auth: accessToken, event: 'ONAPPMETHODCONFIRM', handler: `${appUrl}/bitrix24/events` });
+    assert.equal(
+      (
+        await rest('event.bind', {
+          auth: accessToken,
+          event: 'ONAPPMETHODCONFIRM',
+          handler: `${appUrl}/bitrix24/events`,
+        })
+      ).body.result,
+      true,
+    );
+    const again = await rest('event.bind', {
+      auth: accessToken,
+      event: 'ONAPPMETHODCONFIRM',
+      handler: `${appUrl}/bitrix24/events`,
+    });
     assert.deepEqual(again.body, { error: 'ERROR_CORE', error_description: 'Handler already binded' });
   });
 
@@ -124,15 +172,26 @@ describe('the emulator behaves as PROTOCOL.md says', () => {
     assert.equal(received.length, before + 1);
     const sent = received.at(-1)!;
     assert.equal(sent.path, '/bitrix24/events');
-    assert.match(sent.body, new RegExp(`^event=ONAPPMETHODCONFIRM&event_handler_id=\\d+&data%5BTOKEN%5D=${token}&data%5BMETHOD%5D=voximplant.user.get&data%5BCONFIRMED%5D=0&data%5BLANGUAGE_ID%5D=en&ts=\\d+&auth%5Bdomain%5D=demo.bitrix24.test&auth%5Bclient_endpoint%5D=http%3A%2F%2F127.0.0.1%3A`));
-    assert.deepEqual(await rest('voximplant.user.get', { auth: token }), { status: 403, body: { error: 'METHOD_CONFIRM_DENIED', error_description: 'Method call denied' } });
+    assert.match(
+      sent.body,
+      new RegExp(
+        `^event=ONAPPMETHODCONFIRM&event_handler_id=\\d+&data%5BTOKEN%5D=${token}&data%5BMETHOD%5D=voximplant.user.get&data%5BCONFIRMED%5D=0&data%5BLANGUAGE_ID%5D=en&ts=\\d+&auth%5Bdomain%5D=demo.bitrix24.test&auth%5Bclient_endpoint%5D=http%3A%2F%2F127.0.0.1%3A`,
+      ),
+    );
+    assert.deepEqual(await rest('voximplant.user.get', { auth: token }), {
+      status: 403,
+      body: { error: 'METHOD_CONFIRM_DENIED', error_description: 'Method call denied' },
+    });
   });
 
   it('never retries a delivery that failed', async () => {
     const token = newToken(memberId);
     await rest('event.bind', { auth: token, event: 'ONAPPUNINSTALL', handler: 'http://127.0.0.1:9/gone' });
     const { body } = await admin(`portals/${memberId}/uninstall`);
-    assert.deepEqual((body.deliveries as { status: unknown }[]).map((d) => d.status), ['failed']);
+    assert.deepEqual(
+      (body.deliveries as { status: unknown }[]).map((d) => d.status),
+      ['failed'],
+    );
     assert.equal(emulator.deliveries.filter((d) => d.url === 'http://127.0.0.1:9/gone').length, 1);
   });
 
@@ -144,13 +203,18 @@ describe('the emulator behaves as PROTOCOL.md says', () => {
     // The portal's own limit on a clock that stands still: the 60 requests count as one instant, however slowly a
     // loaded machine gets them through (the bucket's draining over time is the leaky-bucket unit tests' business).
     portal.bucket = new FrozenBucket(portal.bucket!.limit);
-    const statuses = await Promise.all(Array.from({ length: 60 }, () => rest('app.info', { auth: token }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, () => rest('app.info', { auth: token }).then((r) => r.status)),
+    );
     assert.ok(statuses.includes(503));
     assert.ok(statuses.filter((s) => s === 200).length <= 50);
   });
 
   it('refuses admin actions it cannot do, saying why', async () => {
-    assert.deepEqual(await admin('portals/nobody/uninstall'), { status: 400, body: { error: 'refused', message: 'no portal with member_id nobody' } });
+    assert.deepEqual(await admin('portals/nobody/uninstall'), {
+      status: 400,
+      body: { error: 'refused', message: 'no portal with member_id nobody' },
+    });
     assert.equal((await admin('requests/999/allow')).body.message, 'no confirmation request 999');
   });
 });

@@ -44,10 +44,17 @@ async function installedClient(region: 'west' | 'east' = 'west') {
   return { portal, b24: new B24OAuth(params, { clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET }) };
 }
 
-const admin = (path: string) => fetch(`${running.url}/admin/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+const admin = (path: string) =>
+  fetch(`${running.url}/admin/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
 
 /** The SDK answers an error either as a failed result or by throwing an AjaxError with a code. */
-async function errorCode(run: () => Promise<{ isSuccess: boolean; getErrors(): IterableIterator<Error> | Error[] }>): Promise<string> {
+async function errorCode(
+  run: () => Promise<{ isSuccess: boolean; getErrors(): IterableIterator<Error> | Error[] }>,
+): Promise<string> {
   try {
     const result = await run();
     assert.equal(result.isSuccess, false);
@@ -64,7 +71,19 @@ describe('the official JS SDK against the emulator', () => {
     const response = await b24.actions.v2.call.make<Record<string, unknown>>({ method: 'app.info' });
     assert.ok(response.isSuccess);
     const info = response.getData()!.result;
-    assert.deepEqual(Object.keys(info), ['ID', 'CODE', 'VERSION', 'STATUS', 'INSTALLED', 'PAYMENT_EXPIRED', 'DAYS', 'LANGUAGE_ID', 'LICENSE', 'LICENSE_TYPE', 'LICENSE_FAMILY']);
+    assert.deepEqual(Object.keys(info), [
+      'ID',
+      'CODE',
+      'VERSION',
+      'STATUS',
+      'INSTALLED',
+      'PAYMENT_EXPIRED',
+      'DAYS',
+      'LANGUAGE_ID',
+      'LICENSE',
+      'LICENSE_TYPE',
+      'LICENSE_FAMILY',
+    ]);
     assert.equal(info.INSTALLED, true);
   });
 
@@ -72,7 +91,10 @@ describe('the official JS SDK against the emulator', () => {
     const { b24 } = await installedClient();
     const before = emulator.stats.byMethod.get('batch') ?? 0;
     const calls = Array.from({ length: 60 }, () => ['app.info', {}] as [string, Record<string, never>]);
-    const response = await b24.actions.v2.batchByChunk.make<{ CODE: string }>({ calls, options: { isHaltOnError: false } });
+    const response = await b24.actions.v2.batchByChunk.make<{ CODE: string }>({
+      calls,
+      options: { isHaltOnError: false },
+    });
     assert.ok(response.isSuccess, [...response.getErrorMessages()].join('; '));
     assert.equal(response.getData()!.length, 60);
     assert.ok(response.getData()!.every((info) => info.CODE === EMULATOR_CLIENT_ID));
@@ -81,13 +103,22 @@ describe('the official JS SDK against the emulator', () => {
 
   it('voximplant.user.get: METHOD_CONFIRM_WAITING, allowed by the administrator, then answered', async () => {
     const { b24, portal } = await installedClient();
-    const ask = () => b24.actions.v2.call.make<Record<string, unknown>[]>({ method: 'voximplant.user.get', params: { USER_ID: [1] } });
+    const ask = () =>
+      b24.actions.v2.call.make<Record<string, unknown>[]>({ method: 'voximplant.user.get', params: { USER_ID: [1] } });
     assert.equal(await errorCode(ask), 'METHOD_CONFIRM_WAITING');
     const request = emulator.waiting().find((r) => r.memberId === portal.memberId)!;
     assert.equal((await admin(`requests/${request.id}/allow`)).status, 200);
     const response = await ask();
     assert.ok(response.isSuccess);
-    assert.deepEqual(Object.keys(response.getData()!.result[0]!), ['ID', 'DEFAULT_LINE', 'PHONE_ENABLED', 'SIP_SERVER', 'SIP_LOGIN', 'SIP_PASSWORD', 'INNER_NUMBER']);
+    assert.deepEqual(Object.keys(response.getData()!.result[0]!), [
+      'ID',
+      'DEFAULT_LINE',
+      'PHONE_ENABLED',
+      'SIP_SERVER',
+      'SIP_LOGIN',
+      'SIP_PASSWORD',
+      'INNER_NUMBER',
+    ]);
   });
 
   for (const region of ['west', 'east'] as const) {

@@ -27,10 +27,23 @@ after(async () => {
 
 /** A POST form-encoded like PHP's http_build_query. */
 const post = async (path: string, params: Parameters<typeof httpBuildQuery>[0]) => {
-  const response = await fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: httpBuildQuery(params) });
+  const response = await fetch(`${running.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: httpBuildQuery(params),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
-const TIME_FIELDS = ['start', 'finish', 'duration', 'processing', 'date_start', 'date_finish', 'operating_reset_at', 'operating'];
+const TIME_FIELDS = [
+  'start',
+  'finish',
+  'duration',
+  'processing',
+  'date_start',
+  'date_finish',
+  'operating_reset_at',
+  'operating',
+];
 
 describe('REST answers as a portal gives them', () => {
   it('app.info has every field the docs list, at /rest/app.info, /rest//app.info and /rest/app.info.json', async () => {
@@ -38,8 +51,17 @@ describe('REST answers as a portal gives them', () => {
       const { status, body } = await post(path, { auth: token });
       assert.equal(status, 200, path);
       assert.deepEqual(body.result, {
-        ID: 1, CODE: EMULATOR_CLIENT_ID, VERSION: 1, STATUS: 'L', INSTALLED: true, PAYMENT_EXPIRED: 'N', DAYS: null,
-        LANGUAGE_ID: 'en', LICENSE: 'en_project', LICENSE_TYPE: 'project', LICENSE_FAMILY: 'project',
+        ID: 1,
+        CODE: EMULATOR_CLIENT_ID,
+        VERSION: 1,
+        STATUS: 'L',
+        INSTALLED: true,
+        PAYMENT_EXPIRED: 'N',
+        DAYS: null,
+        LANGUAGE_ID: 'en',
+        LICENSE: 'en_project',
+        LICENSE_TYPE: 'project',
+        LICENSE_FAMILY: 'project',
       });
       assert.deepEqual(Object.keys(body.time as object), TIME_FIELDS);
       assert.match((body.time as { date_start: string }).date_start, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
@@ -47,7 +69,11 @@ describe('REST answers as a portal gives them', () => {
   });
 
   it('takes the token as Authorization: Bearer and a JSON body too', async () => {
-    const response = await fetch(`${running.url}/rest/app.info`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(`${running.url}/rest/app.info`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(response.status, 200);
   });
 
@@ -57,8 +83,14 @@ describe('REST answers as a portal gives them', () => {
     assert.equal(status, 200);
     const result = body.result as Record<string, Record<string, unknown>>;
     assert.equal(Object.keys(result.result!).length, 50);
-    assert.deepEqual(Object.keys(result.result_error!), Array.from({ length: 10 }, (_, i) => `c${50 + i}`));
-    assert.deepEqual(result.result_error!.c55, { error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' });
+    assert.deepEqual(
+      Object.keys(result.result_error!),
+      Array.from({ length: 10 }, (_, i) => `c${50 + i}`),
+    );
+    assert.deepEqual(result.result_error!.c55, {
+      error: 'ERROR_BATCH_LENGTH_EXCEEDED',
+      error_description: 'Max batch length exceeded',
+    });
     assert.equal(Object.keys(result.result_time!).length, 50);
     assert.deepEqual(Object.keys(result.result_time!.c0 as object), TIME_FIELDS);
     assert.deepEqual([result.result_total, result.result_next], [[], []]);
@@ -69,7 +101,9 @@ describe('REST answers as a portal gives them', () => {
     const result = body.result as Record<string, unknown>;
     assert.ok(Array.isArray(result.result) === false, 'keys 0 and 2 are not a list');
     assert.deepEqual(Object.keys(result.result as object), ['0', '2']);
-    assert.deepEqual(result.result_error, { 1: { error: 'ERROR_METHOD_NOT_FOUND', error_description: 'Method not found!' } });
+    assert.deepEqual(result.result_error, {
+      1: { error: 'ERROR_METHOD_NOT_FOUND', error_description: 'Method not found!' },
+    });
     const all = await post('/rest/batch', { auth: token, cmd: ['app.info', 'event.get'] });
     assert.ok(Array.isArray((all.body.result as { result: unknown }).result));
   });
@@ -84,29 +118,74 @@ describe('REST answers as a portal gives them', () => {
     await emulator.decide(emulator.waiting()[0]!.id, true);
     const { body } = await post('/rest/voximplant.user.get', { auth: token, USER_ID: [1, 2] });
     const users = body.result as Record<string, unknown>[];
-    assert.deepEqual(users.map((u) => Object.keys(u)), [0, 1].map(() => ['ID', 'DEFAULT_LINE', 'PHONE_ENABLED', 'SIP_SERVER', 'SIP_LOGIN', 'SIP_PASSWORD', 'INNER_NUMBER']));
-    assert.deepEqual(users.map((u) => u.ID), ['1', '2']);
+    assert.deepEqual(
+      users.map((u) => Object.keys(u)),
+      [0, 1].map(() => [
+        'ID',
+        'DEFAULT_LINE',
+        'PHONE_ENABLED',
+        'SIP_SERVER',
+        'SIP_LOGIN',
+        'SIP_PASSWORD',
+        'INNER_NUMBER',
+      ]),
+    );
+    assert.deepEqual(
+      users.map((u) => u.ID),
+      ['1', '2'],
+    );
   });
 });
 
 describe('OAuth answers as oauth.bitrix.info gives them', () => {
-  const refresh = (params: Record<string, string>) => post('/oauth/token/', { grant_type: 'refresh_token', client_id: EMULATOR_CLIENT_ID, client_secret: EMULATOR_CLIENT_SECRET, ...params });
+  const refresh = (params: Record<string, string>) =>
+    post('/oauth/token/', {
+      grant_type: 'refresh_token',
+      client_id: EMULATOR_CLIENT_ID,
+      client_secret: EMULATOR_CLIENT_SECRET,
+      ...params,
+    });
 
   it('a refresh answers every field, domain oauth.bitrix.info; the refresh token is then spent (400 invalid_grant)', async () => {
     const pair = emulator.issueTokens(emulator.portal(memberId));
     const { status, body } = await refresh({ refresh_token: pair.refresh_token });
     assert.equal(status, 200);
-    assert.deepEqual(Object.keys(body).sort(), ['access_token', 'client_endpoint', 'domain', 'expires', 'expires_in', 'member_id', 'refresh_token', 'scope', 'server_endpoint', 'status', 'user_id']);
+    assert.deepEqual(Object.keys(body).sort(), [
+      'access_token',
+      'client_endpoint',
+      'domain',
+      'expires',
+      'expires_in',
+      'member_id',
+      'refresh_token',
+      'scope',
+      'server_endpoint',
+      'status',
+      'user_id',
+    ]);
     assert.equal(body.domain, 'oauth.bitrix.info');
     assert.equal(body.server_endpoint, `${running.url}/rest/`);
-    assert.deepEqual(await refresh({ refresh_token: pair.refresh_token }), { status: 400, body: { error: 'invalid_grant' } });
+    assert.deepEqual(await refresh({ refresh_token: pair.refresh_token }), {
+      status: 400,
+      body: { error: 'invalid_grant' },
+    });
     assert.deepEqual(await refresh({ refresh_token: 'unknown' }), { status: 400, body: { error: 'invalid_grant' } });
   });
 
   it('unknown client_id answers HTTP 200 wrong_client; a wrong secret 400 invalid_client', async () => {
     const pair = emulator.issueTokens(emulator.portal(memberId));
-    assert.deepEqual(await refresh({ refresh_token: pair.refresh_token, client_id: 'app.unknown' }), { status: 200, body: { error: 'wrong_client' } });
-    assert.deepEqual(await refresh({ refresh_token: pair.refresh_token, client_secret: 'wrong' }), { status: 400, body: { error: 'invalid_client' } });
-    assert.equal((await refresh({ refresh_token: pair.refresh_token })).status, 200, 'a refused attempt does not spend the token');
+    assert.deepEqual(await refresh({ refresh_token: pair.refresh_token, client_id: 'app.unknown' }), {
+      status: 200,
+      body: { error: 'wrong_client' },
+    });
+    assert.deepEqual(await refresh({ refresh_token: pair.refresh_token, client_secret: 'wrong' }), {
+      status: 400,
+      body: { error: 'invalid_client' },
+    });
+    assert.equal(
+      (await refresh({ refresh_token: pair.refresh_token })).status,
+      200,
+      'a refused attempt does not spend the token',
+    );
   });
 });

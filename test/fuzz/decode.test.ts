@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { B24EventsError, decodeForm, decodeJson, parseRawEvent, scrubPayload, type Payload } from '../../src/protocol/index.js';
+import {
+  B24EventsError,
+  decodeForm,
+  decodeJson,
+  parseRawEvent,
+  scrubPayload,
+  type Payload,
+} from '../../src/protocol/index.js';
 import { FUZZ_SEED, fuzzRuns } from '../helpers/scale.js';
 import { fuzzCase } from './cases.js';
 
@@ -47,7 +54,27 @@ describe('fuzz: decoder and validator', () => {
   it('arbitrary text and arbitrary JSON, nested up to 60 deep: never anything but a 4xx', () => {
     const texts = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 300 }),
-      fc.string({ unit: fc.constantFrom('a', '=', '&', '[', ']', '%', '5B', '5D', '00', 'ZZ', '_', '+', '.', 'event', 'auth', 'ts'), maxLength: 80 }),
+      fc.string({
+        unit: fc.constantFrom(
+          'a',
+          '=',
+          '&',
+          '[',
+          ']',
+          '%',
+          '5B',
+          '5D',
+          '00',
+          'ZZ',
+          '_',
+          '+',
+          '.',
+          'event',
+          'auth',
+          'ts',
+        ),
+        maxLength: 80,
+      }),
       fc.jsonValue({ maxDepth: 60 }).map((v) => JSON.stringify(v)),
       fc.integer({ min: 1, max: 3000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
     );

@@ -19,7 +19,8 @@ import { describeUnless } from '../helpers/skip.js';
 const tally: Record<string, { cases: number; accepted: number; refused: Record<string, number> }> = {};
 
 function assertNoSecret(text: string, secrets: string[], label: string): void {
-  for (const s of secrets) assert.ok(!text.includes(s) && !text.includes(s.slice(0, 8)), `${label}: a secret leaked: ${text.slice(0, 400)}`);
+  for (const s of secrets)
+    assert.ok(!text.includes(s) && !text.includes(s.slice(0, 8)), `${label}: a secret leaked: ${text.slice(0, 400)}`);
 }
 
 for (const engine of await engines()) {
@@ -30,7 +31,8 @@ for (const engine of await engines()) {
     const seen: string[] = [];
     const count: (typeof tally)[string] = { cases: 0, accepted: 0, refused: {} };
     tally[engine.name] = count;
-    const install = () => t.app.installations.add({ memberId: INSTALLED, domain: 'fuzz.bitrix24.com', applicationToken: APP_TOKEN });
+    const install = () =>
+      t.app.installations.add({ memberId: INSTALLED, domain: 'fuzz.bitrix24.com', applicationToken: APP_TOKEN });
 
     before(async () => {
       t = await engine.open();
@@ -68,18 +70,34 @@ for (const engine of await engines()) {
     }
 
     it('app.handle(): never a 5xx, a named JSON error, no change on refusal, no secret', async () => {
-      const send = (c: FuzzCase) => t.app.handle({ method: 'POST', headers: c.contentType === undefined ? {} : { 'content-type': c.contentType }, body: c.body });
-      await fc.assert(fc.asyncProperty(fuzzCase, (c) => check(c, send)), { numRuns: fuzzRuns(200), seed: FUZZ_SEED });
+      const send = (c: FuzzCase) =>
+        t.app.handle({
+          method: 'POST',
+          headers: c.contentType === undefined ? {} : { 'content-type': c.contentType },
+          body: c.body,
+        });
+      await fc.assert(
+        fc.asyncProperty(fuzzCase, (c) => check(c, send)),
+        { numRuns: fuzzRuns(200), seed: FUZZ_SEED },
+      );
     });
 
     it('over HTTP: the same properties through the server', async () => {
       const send = async (c: FuzzCase): Promise<HandleResponse> => {
         // fetch refuses control characters in a header; such a type reaches the server as text/plain.
-        const contentType = c.contentType !== undefined && /[\u0000-\u001f]/.test(c.contentType) ? 'text/plain' : c.contentType;
-        const response = await fetch(url, { method: 'POST', headers: contentType === undefined ? {} : { 'content-type': contentType }, body: c.body });
+        const contentType =
+          c.contentType !== undefined && /[\u0000-\u001f]/.test(c.contentType) ? 'text/plain' : c.contentType;
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: contentType === undefined ? {} : { 'content-type': contentType },
+          body: c.body,
+        });
         return { status: response.status, headers: {}, body: await response.text() };
       };
-      await fc.assert(fc.asyncProperty(fuzzCase, (c) => check(c, send)), { numRuns: Math.ceil(fuzzRuns(200) / 10), seed: FUZZ_SEED + 1 });
+      await fc.assert(
+        fc.asyncProperty(fuzzCase, (c) => check(c, send)),
+        { numRuns: Math.ceil(fuzzRuns(200) / 10), seed: FUZZ_SEED + 1 },
+      );
     });
   });
 }

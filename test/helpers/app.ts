@@ -45,7 +45,11 @@ export function createTestApp(options: AppOptions = {}): TestApp {
     dbPath,
     logs,
     async post(body, contentType = FORM) {
-      const answer = await app.handle({ method: 'POST', headers: { 'content-type': contentType }, body: Buffer.from(body) });
+      const answer = await app.handle({
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: Buffer.from(body),
+      });
       return { status: answer.status, json: JSON.parse(answer.body) as Record<string, unknown> };
     },
     async close() {
@@ -56,7 +60,10 @@ export function createTestApp(options: AppOptions = {}): TestApp {
 }
 
 /** Waits until `check` returns a truthy value, or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T> | T, ms = 5000): Promise<Exclude<T, undefined | null | false>> {
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  ms = 5000,
+): Promise<Exclude<T, undefined | null | false>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();

@@ -48,31 +48,31 @@ Command.prototype.parseAsync = function (...args) {
 function capture(stream, text) {
   if (current && !current.exited) current[stream] += typeof text === 'string' ? text : Buffer.from(text).toString();
 }
-process.stdout.write = function (chunk, encoding, done) {
+process.stdout.write = (chunk, encoding, done) => {
   capture('stdout', chunk);
   if (typeof encoding === 'function') encoding();
   else if (typeof done === 'function') done();
   return true;
 };
-process.stderr.write = function (chunk, encoding, done) {
+process.stderr.write = (chunk, encoding, done) => {
   capture('stderr', chunk);
   if (typeof encoding === 'function') encoding();
   else if (typeof done === 'function') done();
   return true;
 };
-fs.writeSync = function (fd, buffer, ...rest) {
+fs.writeSync = (fd, buffer, ...rest) => {
   if (fd !== 1 && fd !== 2) return realFs.writeSync.call(fs, fd, buffer, ...rest);
   capture(fd === 1 ? 'stdout' : 'stderr', buffer);
   return typeof buffer === 'string' ? Buffer.byteLength(buffer) : buffer.byteLength;
 };
-fs.write = function (fd, buffer, ...rest) {
+fs.write = (fd, buffer, ...rest) => {
   if (fd !== 1 && fd !== 2) return realFs.write.call(fs, fd, buffer, ...rest);
   capture(fd === 1 ? 'stdout' : 'stderr', buffer);
   const done = rest.findLast((arg) => typeof arg === 'function');
   const written = typeof buffer === 'string' ? Buffer.byteLength(buffer) : buffer.byteLength;
   if (done) process.nextTick(done, null, written, buffer);
 };
-process.exit = function (code) {
+process.exit = (code) => {
   if (current && !current.exited) {
     current.exited = true;
     current.exitCode = code ?? process.exitCode ?? 0;
@@ -106,7 +106,8 @@ function resources() {
 }
 function leftOpen(before) {
   const left = [];
-  for (const [type, n] of resources()) if (n > (before.get(type) ?? 0)) left.push(`${n - (before.get(type) ?? 0)} ${type}`);
+  for (const [type, n] of resources())
+    if (n > (before.get(type) ?? 0)) left.push(`${n - (before.get(type) ?? 0)} ${type}`);
   return left;
 }
 
@@ -138,12 +139,17 @@ async function run({ bundle, args, env }) {
     left = leftOpen(before);
   }
   for (const stream of ['stdout', 'stderr']) {
-    for (const listener of process[stream].listeners('error')) if (!listeners[stream].includes(listener)) process[stream].off('error', listener);
+    for (const listener of process[stream].listeners('error'))
+      if (!listeners[stream].includes(listener)) process[stream].off('error', listener);
   }
   current = undefined;
   process.exitCode = undefined;
   if (left.length > 0) {
-    return { code: 124, stdout: command.stdout, stderr: `${command.stderr}cli-host: the command left ${left.join(', ')} open: a real process would not exit\n` };
+    return {
+      code: 124,
+      stdout: command.stdout,
+      stderr: `${command.stderr}cli-host: the command left ${left.join(', ')} open: a real process would not exit\n`,
+    };
   }
   return { code, stdout: command.stdout, stderr: command.stderr };
 }

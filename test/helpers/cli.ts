@@ -71,7 +71,10 @@ export interface CliResult {
 const commandEnv = (env: Record<string, string>) => ({ ...process.env, LOG_LEVEL: 'info', ...env });
 
 export async function startCli(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
-  return spawn(process.execPath, [...(await cliArgs()), ...args], { env: commandEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...(await cliArgs()), ...args], {
+    env: commandEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs a short command to its end: its exit code and output. */
@@ -145,7 +148,11 @@ export interface RunningProcess {
 }
 
 /** Starts a long-running command and waits until its output matches `ready`; answers the match too. */
-export async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<RunningProcess & { match: RegExpExecArray }> {
+export async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<RunningProcess & { match: RegExpExecArray }> {
   const child = await startCli(args, env);
   let output = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {

@@ -39,7 +39,9 @@ export const TABLES = ['inbox', 'installations', 'permissions', 'parked_calls'] 
 export async function rowCounts(store: Store): Promise<Record<(typeof TABLES)[number], number>> {
   const counts = await Promise.all(
     TABLES.map(async (table) => {
-      const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(store.db);
+      const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(
+        store.db,
+      );
       return [table, Number(rows[0]?.n)] as const;
     }),
   );

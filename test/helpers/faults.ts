@@ -29,7 +29,9 @@ export function injectFaults(server: Server): Faults {
     }
     if (rest && mode === 'server-error') {
       faults.hits.rest++;
-      return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"INTERNAL_SERVER_ERROR","error_description":"Internal server error"}');
+      return void res
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end('{"error":"INTERNAL_SERVER_ERROR","error_description":"Internal server error"}');
     }
     if (oauth && mode === 'oauth-down') {
       faults.hits.oauth++;

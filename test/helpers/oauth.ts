@@ -29,13 +29,32 @@ export async function startFakeOAuth(): Promise<FakeOAuth> {
     issue: (memberId = MEMBER_ID) => {
       // A portal of the emulator's, so that its REST endpoint answers for the tokens (user.admin, say).
       if (!emulator.portals.has(memberId)) {
-        const installBinding = { id: 1, event: 'ONAPPINSTALL', handler: 'http://127.0.0.1:9/bitrix24/install', authType: 0 };
+        const installBinding = {
+          id: 1,
+          event: 'ONAPPINSTALL',
+          handler: 'http://127.0.0.1:9/bitrix24/install',
+          authType: 0,
+        };
         emulator.portals.set(memberId, {
-          memberId, domain: DOMAIN, region: 'west', applicationToken: APPLICATION_TOKEN, version: '1', status: 'installed',
-          withUi: false, installUrl: installBinding.handler, installBinding, bindings: [], bucket: undefined,
+          memberId,
+          domain: DOMAIN,
+          region: 'west',
+          applicationToken: APPLICATION_TOKEN,
+          version: '1',
+          status: 'installed',
+          withUi: false,
+          installUrl: installBinding.handler,
+          installBinding,
+          bindings: [],
+          bucket: undefined,
         });
       }
-      return authority.issue({ memberId, domain: DOMAIN, clientEndpoint: `${running.url}/rest/`, serverEndpoint: `${running.url}/rest/` });
+      return authority.issue({
+        memberId,
+        domain: DOMAIN,
+        clientEndpoint: `${running.url}/rest/`,
+        serverEndpoint: `${running.url}/rest/`,
+      });
     },
   };
 }

@@ -30,7 +30,9 @@ export async function startReceiver(): Promise<Receiver> {
     let body = '';
     for await (const chunk of req) body += String(chunk);
     const path = (req.url ?? '/').split('?')[0]!;
-    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? (JSON.parse(JSON.stringify(decodeForm(body))) as Payload) : {};
+    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+      ? (JSON.parse(JSON.stringify(decodeForm(body))) as Payload)
+      : {};
     received.push({ method: req.method ?? 'GET', path: req.url ?? '/', body, form, headers: req.headers });
     const reply = replies.get(path);
     res.writeHead(reply?.status ?? 200, { 'content-type': reply?.type ?? 'application/json' }).end(reply?.body ?? '{}');

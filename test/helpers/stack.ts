@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { createApp, type AppOptions, type B24App } from '../../src/index.js';
 import { createLogger } from '../../src/core/logger.js';
 import { serveEmulator } from '../../src/emulator/http.js';
-import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, type EmulatorOptions } from '../../src/emulator/portal.js';
+import {
+  Emulator,
+  EMULATOR_CLIENT_ID,
+  EMULATOR_CLIENT_SECRET,
+  type EmulatorOptions,
+} from '../../src/emulator/portal.js';
 import type { Store } from '../../src/store/schema.js';
 import { sqliteStore } from '../../src/store/sqlite.js';
 import { eventually, tempDir } from './app.js';

@@ -9,7 +9,11 @@ import { createTestApp, FORM, type TestApp } from '../helpers/app.js';
 let t: TestApp;
 beforeEach(async () => {
   t = createTestApp();
-  await t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+  await t.app.installations.add({
+    memberId: bodies.MEMBER_ID,
+    domain: bodies.DOMAIN,
+    applicationToken: bodies.APPLICATION_TOKEN,
+  });
 });
 afterEach(() => t.close());
 
@@ -25,13 +29,21 @@ const postTo = (url: string, body: string, contentType = FORM) =>
 
 describe('Web Request/Response adapter', () => {
   it('stores a genuine event and answers 200', async () => {
-    const response = await t.app.fetch(new Request('http://app/bitrix24/events', { method: 'POST', headers: { 'content-type': FORM }, body: bodies.methodConfirmGranted }));
+    const response = await t.app.fetch(
+      new Request('http://app/bitrix24/events', {
+        method: 'POST',
+        headers: { 'content-type': FORM },
+        body: bodies.methodConfirmGranted,
+      }),
+    );
     assert.equal(response.status, 200);
     assert.equal(((await response.json()) as { event: string }).event, 'ONAPPMETHODCONFIRM');
   });
 
   it('refuses a large body without reading it all', async () => {
-    const response = await t.app.fetch(new Request('http://app/', { method: 'POST', headers: { 'content-type': FORM }, body: 'x'.repeat(70_000) }));
+    const response = await t.app.fetch(
+      new Request('http://app/', { method: 'POST', headers: { 'content-type': FORM }, body: 'x'.repeat(70_000) }),
+    );
     assert.equal(response.status, 413);
   });
 
@@ -111,7 +123,9 @@ describe('Fastify plugin and the ready server', () => {
     const { port } = server.server.address() as AddressInfo;
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {});
-    socket.write(`POST /bitrix24/events HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nContent-Length: 60000\r\n\r\nevent=`);
+    socket.write(
+      `POST /bitrix24/events HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nContent-Length: 60000\r\n\r\nevent=`,
+    );
     const timer = trickle ? setInterval(() => socket.write('a'), 100) : undefined;
     let answer = '';
     socket.on('data', (chunk) => (answer += String(chunk)));
@@ -142,7 +156,10 @@ describe('Fastify plugin and the ready server', () => {
       assert.equal(slow.closed, true, 'the server closed the idle connection');
       assert.ok(slow.answer === '' || /^HTTP\/1\.1 408/.test(slow.answer), slow.answer);
       assert.deepEqual(await t.app.inbox.list(), []);
-      assert.equal((await postTo(`http://127.0.0.1:${slow.port}/bitrix24/events`, bodies.methodConfirmGranted)).status, 200);
+      assert.equal(
+        (await postTo(`http://127.0.0.1:${slow.port}/bitrix24/events`, bodies.methodConfirmGranted)).status,
+        200,
+      );
     } finally {
       await slow.close();
     }

@@ -17,22 +17,45 @@ describe('the examples run as programs', () => {
       const dir = tempDir();
       const db = join(dir, `${example}.sqlite`);
       try {
-        const added = await runCli(['installations', 'add', '--db', db, '--member-id', bodies.MEMBER_ID, '--domain', bodies.DOMAIN, '--application-token', bodies.APPLICATION_TOKEN]);
+        const added = await runCli([
+          'installations',
+          'add',
+          '--db',
+          db,
+          '--member-id',
+          bodies.MEMBER_ID,
+          '--domain',
+          bodies.DOMAIN,
+          '--application-token',
+          bodies.APPLICATION_TOKEN,
+        ]);
         assert.equal(added.code, 0, added.stderr);
-        const child = spawn(process.execPath, ['--import', 'tsx', `examples/${example}.ts`], { cwd: ROOT, env: { ...process.env, PORT: '0', DATABASE_URL: db, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, ['--import', 'tsx', `examples/${example}.ts`], {
+          cwd: ROOT,
+          env: { ...process.env, PORT: '0', DATABASE_URL: db, LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let output = '';
         child.stdout.on('data', (c) => (output += String(c)));
         child.stderr.on('data', (c) => (output += String(c)));
         const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
         const seen = async (pattern: RegExp) => {
-          for (const deadline = Date.now() + 20_000; !pattern.test(output); await new Promise((r) => setTimeout(r, 100))) {
+          for (
+            const deadline = Date.now() + 20_000;
+            !pattern.test(output);
+            await new Promise((r) => setTimeout(r, 100))
+          ) {
             if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in:\n${output}`);
           }
           return pattern.exec(output)!;
         };
         const url = (await seen(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
         assert.notEqual(url, 'http://127.0.0.1:3000');
-        const answer = await fetch(`${url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body: bodies.methodConfirmGranted });
+        const answer = await fetch(`${url}/bitrix24/events`, {
+          method: 'POST',
+          headers: { 'content-type': FORM },
+          body: bodies.methodConfirmGranted,
+        });
         assert.equal(answer.status, 200);
         await seen(/voximplant\.user\.get true/);
         child.kill('SIGTERM');

@@ -10,11 +10,16 @@ import { createTestApp, FORM, type TestApp } from '../helpers/app.js';
 let t: TestApp;
 beforeEach(async () => {
   t = createTestApp();
-  await t.app.installations.add({ memberId: bodies.MEMBER_ID, domain: bodies.DOMAIN, applicationToken: bodies.APPLICATION_TOKEN });
+  await t.app.installations.add({
+    memberId: bodies.MEMBER_ID,
+    domain: bodies.DOMAIN,
+    applicationToken: bodies.APPLICATION_TOKEN,
+  });
 });
 afterEach(() => t.close());
 
-const post = (url: string, body = bodies.decidedNow(bodies.methodConfirmGranted)) => fetch(url, { method: 'POST', headers: { 'content-type': FORM }, body });
+const post = (url: string, body = bodies.decidedNow(bodies.methodConfirmGranted)) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': FORM }, body });
 
 describe('the README examples work as written', () => {
   it('Express', async () => {
@@ -44,7 +49,13 @@ describe('the README examples work as written', () => {
 
   it('Web-standard fetch handler', async () => {
     const handler = fetchHandler(t.app);
-    const answer = await handler(new Request('http://app/bitrix24/events', { method: 'POST', headers: { 'content-type': FORM }, body: bodies.methodConfirmGranted }));
+    const answer = await handler(
+      new Request('http://app/bitrix24/events', {
+        method: 'POST',
+        headers: { 'content-type': FORM },
+        body: bodies.methodConfirmGranted,
+      }),
+    );
     assert.equal(answer.status, 200);
     assert.equal((await handler(new Request('http://app/elsewhere'))).status, 404);
   });

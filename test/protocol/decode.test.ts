@@ -9,7 +9,12 @@ describe('decoding bodies as Bitrix24 sends them', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(payload)), {
       event: 'ONAPPMETHODCONFIRM',
       event_handler_id: '27',
-      data: { TOKEN: 'fkp963yuv1ggkfbs5z3f5hy8lilm0iw6', METHOD: 'voximplant.user.get', CONFIRMED: '1', LANGUAGE_ID: 'en' },
+      data: {
+        TOKEN: 'fkp963yuv1ggkfbs5z3f5hy8lilm0iw6',
+        METHOD: 'voximplant.user.get',
+        CONFIRMED: '1',
+        LANGUAGE_ID: 'en',
+      },
       ts: '1478790852',
       auth: {
         domain: 'portal.bitrix24.com',
@@ -28,7 +33,9 @@ describe('decoding bodies as Bitrix24 sends them', () => {
   });
 
   it('keeps numeric keys that are not a 0..n-1 list as keys, as PHP does', () => {
-    const payload = JSON.parse(JSON.stringify(decodeForm('cmd%5B50%5D=a&cmd%5B51%5D=b&ids%5B%5D=1&ids%5B%5D=2&one%5B5%5D=x')));
+    const payload = JSON.parse(
+      JSON.stringify(decodeForm('cmd%5B50%5D=a&cmd%5B51%5D=b&ids%5B%5D=1&ids%5B%5D=2&one%5B5%5D=x')),
+    );
     assert.deepEqual(payload, { cmd: { '50': 'a', '51': 'b' }, ids: ['1', '2'], one: { '5': 'x' } });
   });
 
@@ -62,10 +69,13 @@ describe('decoding bodies as Bitrix24 sends them', () => {
   });
 
   it('brings JSON to the form shape: strings, no nulls', () => {
-    assert.deepEqual(JSON.parse(JSON.stringify(decodeJson('{"ts":1478790852,"data":{"A":true,"B":null,"C":[1,false]}}'))), {
-      ts: '1478790852',
-      data: { A: '1', C: ['1', '0'] },
-    });
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(decodeJson('{"ts":1478790852,"data":{"A":true,"B":null,"C":[1,false]}}'))),
+      {
+        ts: '1478790852',
+        data: { A: '1', C: ['1', '0'] },
+      },
+    );
   });
 
   it('refuses JSON that does not parse or is not an object', () => {

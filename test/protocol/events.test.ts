@@ -11,7 +11,8 @@ import {
 } from '../../src/protocol/index.js';
 import * as bodies from '../fixtures/bodies.js';
 
-const view = <N extends string>(body: string) => normaliseEvent(scrubPayload(parseRawEvent(decodeForm(body)))) as B24Event<N>;
+const view = <N extends string>(body: string) =>
+  normaliseEvent(scrubPayload(parseRawEvent(decodeForm(body)))) as B24Event<N>;
 
 describe('event catalogue', () => {
   it('normalises ONAPPMETHODCONFIRM: boolean, Date, lower-case method, token only as its sha256', () => {
@@ -31,7 +32,9 @@ describe('event catalogue', () => {
   });
 
   it('lower-cases a METHOD sent in another case', () => {
-    const event = view<'ONAPPMETHODCONFIRM'>(bodies.methodConfirmGranted.replace('voximplant.user.get', 'VoxImplant.User.Get'));
+    const event = view<'ONAPPMETHODCONFIRM'>(
+      bodies.methodConfirmGranted.replace('voximplant.user.get', 'VoxImplant.User.Get'),
+    );
     assert.equal(event.data.method, 'voximplant.user.get');
   });
 
@@ -39,7 +42,11 @@ describe('event catalogue', () => {
     const installEvent = view<'ONAPPINSTALL'>(bodies.install('r1'));
     assert.deepEqual(installEvent.data, { version: '1', active: true, installed: true, languageId: 'en' });
     assert.deepEqual(installEvent.auth.scope, ['crm', 'user', 'telephony']);
-    assert.deepEqual(view<'ONAPPUPDATE'>(bodies.update('r1')).data, { version: '2', previousVersion: '1', languageId: 'en' });
+    assert.deepEqual(view<'ONAPPUPDATE'>(bodies.update('r1')).data, {
+      version: '2',
+      previousVersion: '1',
+      languageId: 'en',
+    });
     assert.deepEqual(view<'ONAPPUNINSTALL'>(bodies.uninstall).data, { clean: true, languageId: 'en' });
     assert.deepEqual(view<'ONAPPPAYMENT'>(bodies.payment).data, {
       code: 'vendor.app',
@@ -56,7 +63,9 @@ describe('event catalogue', () => {
   });
 
   it('takes any other event with its data as sent, reads server_andpoint, keeps unknown keys', () => {
-    const raw = parseRawEvent(decodeForm(bodies.dealAdd)) as Record<string, unknown> & { auth: { server_endpoint: string } };
+    const raw = parseRawEvent(decodeForm(bodies.dealAdd)) as Record<string, unknown> & {
+      auth: { server_endpoint: string };
+    };
     assert.equal(raw.extra, 'kept');
     assert.equal(raw.auth.server_endpoint, 'https://oauth.bitrix.info/rest/');
     const event = view<'ONCRMDEALADD'>(bodies.dealAdd);
@@ -70,7 +79,8 @@ describe('event catalogue', () => {
   });
 
   it('names every missing or invalid field of ONAPPMETHODCONFIRM at once', () => {
-    const body = 'event=ONAPPMETHODCONFIRM&data%5BCONFIRMED%5D=yes&ts=soon&auth%5Bdomain%5D=portal.bitrix24.com&auth%5Bclient_endpoint%5D=not-a-url';
+    const body =
+      'event=ONAPPMETHODCONFIRM&data%5BCONFIRMED%5D=yes&ts=soon&auth%5Bdomain%5D=portal.bitrix24.com&auth%5Bclient_endpoint%5D=not-a-url';
     const error = (() => {
       try {
         parseRawEvent(decodeForm(body));
@@ -95,9 +105,13 @@ describe('event catalogue', () => {
   });
 
   it('requires the envelope of any event', () => {
-    assert.throws(() => parseRawEvent(decodeForm('ts=1')), (e: InvalidEventError) => e.issues[0]?.path === 'event');
-    assert.throws(() => parseRawEvent(decodeForm('event=ONCRMDEALADD&ts=1')), (e: InvalidEventError) =>
-      e.issues.some((i) => i.path === 'auth' && i.message === 'required'),
+    assert.throws(
+      () => parseRawEvent(decodeForm('ts=1')),
+      (e: InvalidEventError) => e.issues[0]?.path === 'event',
+    );
+    assert.throws(
+      () => parseRawEvent(decodeForm('event=ONCRMDEALADD&ts=1')),
+      (e: InvalidEventError) => e.issues.some((i) => i.path === 'auth' && i.message === 'required'),
     );
   });
 });

@@ -14,7 +14,13 @@ let cookie: string;
 let csrf: string;
 
 const signIn = (token: string, ip = '10.0.0.1') =>
-  server.inject({ method: 'POST', url: '/signin', remoteAddress: ip, headers: { 'content-type': FORM, origin: ORIGIN }, payload: `token=${encodeURIComponent(token)}` });
+  server.inject({
+    method: 'POST',
+    url: '/signin',
+    remoteAddress: ip,
+    headers: { 'content-type': FORM, origin: ORIGIN },
+    payload: `token=${encodeURIComponent(token)}`,
+  });
 
 before(async () => {
   t = createTestApp();
@@ -81,12 +87,19 @@ describe('dashboard access', () => {
     const ok = await server.inject({ url: '/api/inbox', headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(ok.statusCode, 200);
     assert.deepEqual(ok.json(), []);
-    assert.equal((await server.inject({ url: '/api/inbox', headers: { authorization: 'Bearer nope' } })).statusCode, 401);
-    assert.equal((await server.inject({ url: '/inbox', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode, 401);
+    assert.equal(
+      (await server.inject({ url: '/api/inbox', headers: { authorization: 'Bearer nope' } })).statusCode,
+      401,
+    );
+    assert.equal(
+      (await server.inject({ url: '/inbox', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode,
+      401,
+    );
   });
 
   it('refuses actions without the CSRF token or from another origin (403), and unknown ids are 404', async () => {
-    const post = (url: string, payload: string, origin = ORIGIN) => server.inject({ method: 'POST', url, headers: { cookie, origin, 'content-type': FORM }, payload });
+    const post = (url: string, payload: string, origin = ORIGIN) =>
+      server.inject({ method: 'POST', url, headers: { cookie, origin, 'content-type': FORM }, payload });
     assert.equal((await post('/inbox/1/replay', '')).statusCode, 403);
     assert.equal((await post('/inbox/1/replay', 'csrf=forged')).statusCode, 403);
     assert.equal((await post('/inbox/1/replay', `csrf=${csrf}`, 'https://evil.example')).statusCode, 403);

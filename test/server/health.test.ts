@@ -8,13 +8,18 @@ import { createTestApp, eventually } from '../helpers/app.js';
 import { adminQuery, freshDatabase, postgresUnavailable } from '../helpers/postgres.js';
 
 const fiveXx = async (server: Awaited<ReturnType<typeof createServer>>) =>
-  Number(/b24_events_http_5xx_total\{route="\/readyz",status="503"\} (\d+)/.exec((await server.inject({ url: '/metrics' })).body)?.[1] ?? 0);
+  Number(
+    /b24_events_http_5xx_total\{route="\/readyz",status="503"\} (\d+)/.exec(
+      (await server.inject({ url: '/metrics' })).body,
+    )?.[1] ?? 0,
+  );
 
 describe('health endpoints', () => {
   it('/healthz and /health answer ok; /readyz names the store, migrations and workers', async () => {
     const t = createTestApp();
     const server = await createServer(t.app);
-    for (const url of ['/healthz', '/health']) assert.deepEqual((await server.inject({ url })).json(), { status: 'ok' });
+    for (const url of ['/healthz', '/health'])
+      assert.deepEqual((await server.inject({ url })).json(), { status: 'ok' });
     const ready = await server.inject({ url: '/readyz' });
     assert.equal(ready.statusCode, 200);
     assert.equal(ready.json().checks.store, 'ok');
@@ -58,7 +63,10 @@ describe('health on PostgreSQL', { skip: skipPg ?? false }, () => {
     try {
       assert.equal((await server.inject({ url: '/readyz' })).statusCode, 200);
       await adminQuery(`alter database ${fresh.name} allow_connections false`);
-      await adminQuery('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [fresh.name]);
+      await adminQuery(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [fresh.name],
+      );
       const down = await eventually(async () => {
         const answer = await server.inject({ url: '/readyz' });
         return answer.statusCode === 503 ? answer : undefined;

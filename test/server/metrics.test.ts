@@ -36,7 +36,9 @@ const moved = async (read: () => number, act: () => Promise<unknown>) => {
 };
 
 before(async () => {
-  stack = await startStack({ app: { rest: { retryDelayMs: 20, maxRetries: 0, rateLimit: { perSecond: 200, burst: 200 } } } });
+  stack = await startStack({
+    app: { rest: { retryDelayMs: 20, maxRetries: 0, rateLimit: { perSecond: 200, burst: 200 } } },
+  });
   faults = injectFaults(stack.emulatorServer);
   server = await createServer(stack.app);
 });
@@ -50,8 +52,14 @@ describe('metrics', () => {
   it('counts deliveries by event and outcome, refusals by reason, and the ingest latency', async () => {
     await scrape();
     assert.equal(value('b24_events_received_total', { event: 'ONAPPINSTALL', outcome: 'accepted' }), 1);
-    await moved(() => value('b24_events_refusals_total', { reason: 'unknown_portal' }), () =>
-      stack.app.handle({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: methodConfirmGranted }),
+    await moved(
+      () => value('b24_events_refusals_total', { reason: 'unknown_portal' }),
+      () =>
+        stack.app.handle({
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: methodConfirmGranted,
+        }),
     );
     assert.ok(value('b24_events_received_total', { event: 'ONAPPMETHODCONFIRM', outcome: 'unknown_portal' }) >= 1);
     assert.ok(value('b24_events_ingest_duration_seconds_count', { status: '403' }) >= 1);
@@ -66,15 +74,23 @@ describe('metrics', () => {
         throw new Error('once');
       }
     });
-    await moved(() => value('b24_events_rest_calls_total', { method: 'voximplant.user.get', outcome: 'waiting' }), () =>
-      stack.app.rest(stack.memberId).call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'm' } }),
+    await moved(
+      () => value('b24_events_rest_calls_total', { method: 'voximplant.user.get', outcome: 'waiting' }),
+      () => stack.app.rest(stack.memberId).call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'm' } }),
     );
     assert.ok(value('b24_events_rest_call_duration_seconds_count', { method: 'voximplant.user.get' }) >= 1);
     assert.equal(value('b24_events_parked_calls', { state: 'waiting' }), 1);
     await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
     await eventually(async () => (await scrape(), value('b24_events_parked_calls', { state: 'done' }) === 1));
-    assert.ok(value('b24_events_rest_calls_total', { method: 'batch', outcome: 'ok' }) >= 1, 'the replay went out in a batch');
-    await eventually(async () => (await scrape(), value('b24_events_handler_runs_total', { event: 'ONAPPMETHODCONFIRM', outcome: 'done' }) === 1));
+    assert.ok(
+      value('b24_events_rest_calls_total', { method: 'batch', outcome: 'ok' }) >= 1,
+      'the replay went out in a batch',
+    );
+    await eventually(
+      async () => (
+        await scrape(), value('b24_events_handler_runs_total', { event: 'ONAPPMETHODCONFIRM', outcome: 'done' }) === 1
+      ),
+    );
     assert.equal(value('b24_events_handler_runs_total', { event: 'ONAPPMETHODCONFIRM', outcome: 'retry' }), 1);
     assert.equal(value('b24_events_handler_failures_total', { event: 'ONAPPMETHODCONFIRM' }), 1);
     assert.equal(value('b24_events_handler_duration_seconds_count', { event: 'ONAPPMETHODCONFIRM' }), 2);
@@ -82,10 +98,20 @@ describe('metrics', () => {
 
   it('counts token refreshes that worked and that failed', async () => {
     stack.emulator.expireTokens(stack.memberId);
-    await moved(() => value('b24_events_token_refreshes_total', { outcome: 'ok' }), () => stack.app.rest(stack.memberId).call('profile'));
+    await moved(
+      () => value('b24_events_token_refreshes_total', { outcome: 'ok' }),
+      () => stack.app.rest(stack.memberId).call('profile'),
+    );
     faults.mode = 'refuse-refresh';
     stack.emulator.expireTokens(stack.memberId);
-    await moved(() => value('b24_events_token_refreshes_total', { outcome: 'failed' }), () => stack.app.rest(stack.memberId).call('profile').catch(() => undefined));
+    await moved(
+      () => value('b24_events_token_refreshes_total', { outcome: 'failed' }),
+      () =>
+        stack.app
+          .rest(stack.memberId)
+          .call('profile')
+          .catch(() => undefined),
+    );
     faults.mode = 'pass';
   });
 
@@ -106,7 +132,8 @@ describe('metrics', () => {
   it('holds no member_id and no token in any label', async () => {
     await scrape();
     const row = await getInstallation(stack.app.store.db, stack.memberId);
-    for (const secret of [stack.memberId, row!.application_token, row!.access_token!, row!.refresh_token!]) assert.ok(!text.includes(secret));
+    for (const secret of [stack.memberId, row!.application_token, row!.access_token!, row!.refresh_token!])
+      assert.ok(!text.includes(secret));
   });
 
   it('serves /metrics on METRICS_PORT alone when one is given', async () => {

@@ -10,7 +10,12 @@ import { FORM, tempDir } from '../helpers/app.js';
 import { runCli, startServer } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CONFIGURED = { B24_CLIENT_ID: 'app.1', B24_CLIENT_SECRET: 'the-client-secret-value', PUBLIC_URL: 'https://app.example.com', HOST: '0.0.0.0' };
+const CONFIGURED = {
+  B24_CLIENT_ID: 'app.1',
+  B24_CLIENT_SECRET: 'the-client-secret-value',
+  PUBLIC_URL: 'https://app.example.com',
+  HOST: '0.0.0.0',
+};
 
 async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
   for (const deadline = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 100))) {
@@ -24,7 +29,18 @@ describe('b24-events serve --app', () => {
   before(async () => {
     dir = tempDir();
     db = join(dir, 'serve.sqlite');
-    const added = await runCli(['installations', 'add', '--db', db, '--member-id', bodies.MEMBER_ID, '--domain', bodies.DOMAIN, '--application-token', bodies.APPLICATION_TOKEN]);
+    const added = await runCli([
+      'installations',
+      'add',
+      '--db',
+      db,
+      '--member-id',
+      bodies.MEMBER_ID,
+      '--domain',
+      bodies.DOMAIN,
+      '--application-token',
+      bodies.APPLICATION_TOKEN,
+    ]);
     assert.equal(added.code, 0, added.stderr);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,11 +54,23 @@ describe('b24-events serve --app', () => {
          app.on('ONAPPMETHODCONFIRM', (event) => console.log('handler saw', event.data.method, event.data.confirmed));
        };`,
     );
-    for (const [args, env] of [[['--app', module], {}], [[], { B24_APP: module }]] as const) {
+    for (const [args, env] of [
+      [['--app', module], {}],
+      [[], { B24_APP: module }],
+    ] as const) {
       // A TypeScript module needs a TypeScript loader in the server's process, as `npm start` (tsx) gives it.
-      const server = await startServer(['--db', db, ...args], { ...CONFIGURED, HOST: '127.0.0.1', NODE_OPTIONS: '--import tsx', ...env });
+      const server = await startServer(['--db', db, ...args], {
+        ...CONFIGURED,
+        HOST: '127.0.0.1',
+        NODE_OPTIONS: '--import tsx',
+        ...env,
+      });
       try {
-        const answer = await fetch(`${server.url}/bitrix24/events`, { method: 'POST', headers: { 'content-type': FORM }, body: bodies.methodConfirmGranted });
+        const answer = await fetch(`${server.url}/bitrix24/events`, {
+          method: 'POST',
+          headers: { 'content-type': FORM },
+          body: bodies.methodConfirmGranted,
+        });
         assert.equal(answer.status, 200);
         await until('the handler to run', () => server.output().includes('handler saw voximplant.user.get true'));
       } finally {
@@ -73,10 +101,18 @@ describe('b24-events serve warns about what a real install needs', () => {
   it('one warning for each missing variable, none when all are set, and never a secret', async () => {
     const dir = tempDir();
     try {
-      const bare = await startServer(['--db', join(dir, 'a.sqlite')], { B24_CLIENT_ID: '', B24_CLIENT_SECRET: '', PUBLIC_URL: '', HOST: '127.0.0.1' });
+      const bare = await startServer(['--db', join(dir, 'a.sqlite')], {
+        B24_CLIENT_ID: '',
+        B24_CLIENT_SECRET: '',
+        PUBLIC_URL: '',
+        HOST: '127.0.0.1',
+      });
       await bare.stop();
       for (const name of ['B24_CLIENT_ID', 'B24_CLIENT_SECRET', 'PUBLIC_URL', 'HOST']) {
-        const lines = bare.output().split('\n').filter((line) => line.includes('"level":40') && line.includes(`"msg":"${name} `));
+        const lines = bare
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"level":40') && line.includes(`"msg":"${name} `));
         assert.equal(lines.length, 1, `${name}:\n${bare.output()}`);
       }
       const configured = await startServer(['--db', join(dir, 'b.sqlite'), '--host', '0.0.0.0'], CONFIGURED);
@@ -108,7 +144,11 @@ describe('npm start', { skip: process.platform !== 'linux' && 'reads /proc' }, (
     it(`${signal} to npm stops the server: nothing keeps listening, no process is left`, async () => {
       const dir = tempDir();
       const db = join(dir, `npm-start-${signal}.sqlite`);
-      const npm = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...CONFIGURED, HOST: '127.0.0.1', PORT: '0', DATABASE_URL: db, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const npm = spawn('npm', ['start'], {
+        cwd: ROOT,
+        env: { ...process.env, ...CONFIGURED, HOST: '127.0.0.1', PORT: '0', DATABASE_URL: db, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       npm.stdout.on('data', (c) => (output += String(c)));
       npm.stderr.on('data', (c) => (output += String(c)));

@@ -11,7 +11,8 @@ import { problemPage, type Context } from './context.js';
 import { idParam, inboxFilter, parse } from './filters.js';
 
 type Form = Record<string, string | undefined>;
-const formOf = (request: FastifyRequest): Form => (request.body && typeof request.body === 'object' ? (request.body as Form) : {});
+const formOf = (request: FastifyRequest): Form =>
+  request.body && typeof request.body === 'object' ? (request.body as Form) : {};
 
 export function actionRoutes(scope: FastifyInstance, ctx: Context): void {
   const { app, base } = ctx;
@@ -19,17 +20,41 @@ export function actionRoutes(scope: FastifyInstance, ctx: Context): void {
 
   scope.addHook('preHandler', async (request, reply) => {
     const session = ctx.sessions.get(request);
-    if (!sameOrigin(request)) return problemPage(ctx, request, reply, 403, 'Refused', 'This form was not sent from a page of this dashboard (its Origin is missing or another site). Nothing was changed.');
+    if (!sameOrigin(request))
+      return problemPage(
+        ctx,
+        request,
+        reply,
+        403,
+        'Refused',
+        'This form was not sent from a page of this dashboard (its Origin is missing or another site). Nothing was changed.',
+      );
     if (!session || !ctx.auth.csrfMatches(session, formOf(request).csrf)) {
-      return problemPage(ctx, request, reply, 403, 'Refused', 'The form\u2019s CSRF token is missing or does not belong to this session. Reload the page and try again; nothing was changed.');
+      return problemPage(
+        ctx,
+        request,
+        reply,
+        403,
+        'Refused',
+        'The form\u2019s CSRF token is missing or does not belong to this session. Reload the page and try again; nothing was changed.',
+      );
     }
   });
 
   scope.post('/inbox/:id/replay', async (request, reply) => {
     const id = idParam.safeParse(request.params);
     const entry = id.success ? await eventStatus(ctx, id.data.id) : undefined;
-    if (!id.success || !entry) return problemPage(ctx, request, reply, 404, 'No such event', 'The inbox has no event with this id.');
-    if (!(await app.inbox.replay(id.data.id))) return problemPage(ctx, request, reply, 409, 'Not replayed', `Event ${id.data.id} is ${entry}: only a done or failed event can be replayed.`);
+    if (!id.success || !entry)
+      return problemPage(ctx, request, reply, 404, 'No such event', 'The inbox has no event with this id.');
+    if (!(await app.inbox.replay(id.data.id)))
+      return problemPage(
+        ctx,
+        request,
+        reply,
+        409,
+        'Not replayed',
+        `Event ${id.data.id} is ${entry}: only a done or failed event can be replayed.`,
+      );
     app.log.info({ inboxId: id.data.id }, 'event replayed from the dashboard');
     return back(reply, `/inbox/${id.data.id}?notice=replayed`);
   });
@@ -48,8 +73,17 @@ export function actionRoutes(scope: FastifyInstance, ctx: Context): void {
   scope.post('/calls/:id/retry', async (request, reply) => {
     const id = idParam.safeParse(request.params);
     const call = id.success ? await app.calls.get(id.data.id) : undefined;
-    if (!id.success || !call) return problemPage(ctx, request, reply, 404, 'No such call', 'There is no parked call with this id.');
-    if (!(await app.calls.retry(call.id))) return problemPage(ctx, request, reply, 409, 'Not retried', `Call ${call.id} is ${call.state}: only a failed call can be retried.`);
+    if (!id.success || !call)
+      return problemPage(ctx, request, reply, 404, 'No such call', 'There is no parked call with this id.');
+    if (!(await app.calls.retry(call.id)))
+      return problemPage(
+        ctx,
+        request,
+        reply,
+        409,
+        'Not retried',
+        `Call ${call.id} is ${call.state}: only a failed call can be retried.`,
+      );
     app.log.info({ parkedCallId: call.id }, 'parked call retried from the dashboard');
     return back(reply, `/calls?notice=retried`);
   });

@@ -14,7 +14,9 @@ export function apiRoutes(scope: FastifyInstance, { app }: Context): void {
   scope.get('/api/permissions', async (request) => {
     const filter = parse(permissionFilter, request.query);
     const method = filter.method?.toLowerCase();
-    return (await app.permissions(filter.memberId)).filter((p) => (!method || p.method === method) && (!filter.state || p.state === filter.state));
+    return (await app.permissions(filter.memberId)).filter(
+      (p) => (!method || p.method === method) && (!filter.state || p.state === filter.state),
+    );
   });
 
   scope.get('/api/calls', async (request) => {
@@ -25,7 +27,13 @@ export function apiRoutes(scope: FastifyInstance, { app }: Context): void {
   scope.get('/api/inbox', async (request) => {
     const filter = parse(inboxFilter, request.query);
     await app.ready();
-    const rows = await inboxPage(app.store.db, { event: filter.event, memberId: filter.memberId, status: filter.status, beforeId: filter.before, limit: filter.limit ?? 50 });
+    const rows = await inboxPage(app.store.db, {
+      event: filter.event,
+      memberId: filter.memberId,
+      status: filter.status,
+      beforeId: filter.before,
+      limit: filter.limit ?? 50,
+    });
     return rows.map(inboxEntryView);
   });
 }

@@ -63,7 +63,12 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-export function sessionCookie(value: string, request: FastifyRequest, path: string, maxAgeSeconds = SESSION_MS / 1000): string {
+export function sessionCookie(
+  value: string,
+  request: FastifyRequest,
+  path: string,
+  maxAgeSeconds = SESSION_MS / 1000,
+): string {
   const secure = request.protocol === 'https' ? '; Secure' : '';
   return `${SESSION_COOKIE}=${value}; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }

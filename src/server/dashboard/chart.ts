@@ -35,7 +35,9 @@ export function eventsChart(counts: readonly MinuteCount[], hours: number, now =
   const totals = new Map<string, number>();
   for (const c of counts) totals.set(c.event, (totals.get(c.event) ?? 0) + c.count);
   const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const named = new Set(ranked.slice(0, ranked.length > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES).map(([event]) => event));
+  const named = new Set(
+    ranked.slice(0, ranked.length > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES).map(([event]) => event),
+  );
   const perSeries = new Map<string, number[]>();
   for (const c of counts) {
     const i = slot.get(c.minute);
@@ -59,7 +61,11 @@ export function eventsChart(counts: readonly MinuteCount[], hours: number, now =
   const yTicks = [...new Set([0, Math.round(max / 2), max])].map((v) => ({ y: y(v), label: v }));
   const xTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const i = Math.round(f * (minutes - 1));
-    return { x: x(i), label: minuteKey(start + i * 60_000).slice(11), anchor: f === 0 ? ('start' as const) : f === 1 ? ('end' as const) : ('middle' as const) };
+    return {
+      x: x(i),
+      label: minuteKey(start + i * 60_000).slice(11),
+      anchor: f === 0 ? ('start' as const) : f === 1 ? ('end' as const) : ('middle' as const),
+    };
   });
   return { width: WIDTH, height: HEIGHT, hours, series, yTicks, xTicks, baseline: y(0), left: LEFT, right: WIDTH - 8 };
 }
@@ -71,12 +77,19 @@ export interface BarChart {
 }
 
 export function refusalsChart(byReason: Record<string, number>): BarChart {
-  const entries = Object.entries(byReason).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const entries = Object.entries(byReason)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
   const max = Math.max(1, ...entries.map(([, n]) => n));
   const barSpace = WIDTH - 260;
   return {
     width: WIDTH,
     height: Math.max(1, entries.length) * 26 + 8,
-    bars: entries.map(([reason, count], i) => ({ reason, count, y: 4 + i * 26, width: Math.max(2, Math.round((count / max) * barSpace)) })),
+    bars: entries.map(([reason, count], i) => ({
+      reason,
+      count,
+      y: 4 + i * 26,
+      width: Math.max(2, Math.round((count / max) * barSpace)),
+    })),
   };
 }

@@ -26,25 +26,50 @@ export function noticeOf(query: unknown): string | undefined {
 }
 
 /** Answers a page inside the frame, with the signed-in session's CSRF token. */
-export function page(ctx: Context, request: FastifyRequest, reply: FastifyReply, name: PageName, data: { title: string; current?: string } & Record<string, unknown>, status = 200) {
+export function page(
+  ctx: Context,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  name: PageName,
+  data: { title: string; current?: string } & Record<string, unknown>,
+  status = 200,
+) {
   const session = ctx.sessions.get(request);
-  const html = render(name, { base: ctx.base, nav: session !== undefined, csrf: session?.csrf ?? '', notice: noticeOf(request.query), ...data });
+  const html = render(name, {
+    base: ctx.base,
+    nav: session !== undefined,
+    csrf: session?.csrf ?? '',
+    notice: noticeOf(request.query),
+    ...data,
+  });
   return reply.code(status).type('text/html; charset=utf-8').send(html);
 }
 
-export function problemPage(ctx: Context, request: FastifyRequest, reply: FastifyReply, status: number, heading: string, message: string) {
+export function problemPage(
+  ctx: Context,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  heading: string,
+  message: string,
+) {
   return page(ctx, request, reply, 'problem', { title: heading, heading, message }, status);
 }
 
 /** Domains by member_id, for showing portals by name. */
-export async function domains(app: B24App): Promise<{ list: { memberId: string; domain: string }[]; of: (memberId: string) => string }> {
+export async function domains(
+  app: B24App,
+): Promise<{ list: { memberId: string; domain: string }[]; of: (memberId: string) => string }> {
   const list = (await app.installations.list()).map((i) => ({ memberId: i.memberId, domain: i.domain }));
   const map = new Map(list.map((p) => [p.memberId, p.domain]));
   return { list, of: (memberId) => map.get(memberId) ?? memberId };
 }
 
 /** Cuts each portal's stored secrets out of texts shown (error messages were redacted when stored; this is a second net). */
-export async function scrubber(app: B24App, memberIds: Iterable<string>): Promise<(memberId: string, text: string | null) => string | null> {
+export async function scrubber(
+  app: B24App,
+  memberIds: Iterable<string>,
+): Promise<(memberId: string, text: string | null) => string | null> {
   const secrets = new Map<string, string[]>();
   for (const id of new Set(memberIds)) secrets.set(id, await installationSecrets(app.store.db, id));
   return (memberId, text) => (text === null ? null : redactText(text, secrets.get(memberId) ?? []));

@@ -3,7 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { inboxEntryView } from '../../core/views.js';
 import { redact } from '../../protocol/index.js';
 import { getInboxEvent } from '../../store/inbox.js';
-import { eventsPerMinute, inboxBacklog, inboxByStatus, inboxPage, installationsByStatus, parkedCallsByState } from '../../store/stats.js';
+import {
+  eventsPerMinute,
+  inboxBacklog,
+  inboxByStatus,
+  inboxPage,
+  installationsByStatus,
+  parkedCallsByState,
+} from '../../store/stats.js';
 import { eventsChart, refusalsChart } from './chart.js';
 import { age, domains, page, problemPage, scrubber, type Context } from './context.js';
 import { callFilter, chartRange, idParam, inboxFilter, parse, permissionFilter } from './filters.js';
@@ -39,7 +46,10 @@ export function pageRoutes(scope: FastifyInstance, ctx: Context): void {
   });
 
   scope.get('/portals', async (request, reply) => {
-    const rows = (await app.installations.list()).map((i) => ({ ...i, region: i.oauthServer ? new URL(i.oauthServer).host : '-' }));
+    const rows = (await app.installations.list()).map((i) => ({
+      ...i,
+      region: i.oauthServer ? new URL(i.oauthServer).host : '-',
+    }));
     return page(ctx, request, reply, 'portals', { title: 'Portals', current: '/portals', rows });
   });
 
@@ -50,33 +60,70 @@ export function pageRoutes(scope: FastifyInstance, ctx: Context): void {
     const rows = (await app.permissions(filter.memberId))
       .filter((p) => (!method || p.method === method) && (!filter.state || p.state === filter.state))
       .map((p) => ({ ...p, domain: portals.of(p.memberId) }));
-    return page(ctx, request, reply, 'permissions', { title: 'Permissions', current: '/permissions', rows, filter, portals: portals.list });
+    return page(ctx, request, reply, 'permissions', {
+      title: 'Permissions',
+      current: '/permissions',
+      rows,
+      filter,
+      portals: portals.list,
+    });
   });
 
   scope.get('/calls', async (request, reply) => {
     const filter = parse(callFilter, request.query);
     const portals = await domains(app);
     const list = await app.calls.list({ memberId: filter.memberId, state: filter.state, limit: filter.limit ?? 100 });
-    const scrub = await scrubber(app, list.map((c) => c.memberId));
+    const scrub = await scrubber(
+      app,
+      list.map((c) => c.memberId),
+    );
     const rows = list.map((c) => ({
       ...c,
       domain: portals.of(c.memberId),
       age: age(c.createdAt),
-      outcome: c.error !== null ? scrub(c.memberId, c.error) : c.result === null ? '' : JSON.stringify(c.result).slice(0, 300),
+      outcome:
+        c.error !== null ? scrub(c.memberId, c.error) : c.result === null ? '' : JSON.stringify(c.result).slice(0, 300),
     }));
-    return page(ctx, request, reply, 'calls', { title: 'Parked calls', current: '/calls', rows, filter, portals: portals.list });
+    return page(ctx, request, reply, 'calls', {
+      title: 'Parked calls',
+      current: '/calls',
+      rows,
+      filter,
+      portals: portals.list,
+    });
   });
 
   scope.get('/inbox', async (request, reply) => {
     const filter = parse(inboxFilter, request.query);
     const portals = await domains(app);
     const limit = filter.limit ?? PAGE_SIZE;
-    const found = await inboxPage(await db(), { event: filter.event, memberId: filter.memberId, status: filter.status, beforeId: filter.before, limit });
-    const scrub = await scrubber(app, found.map((r) => r.member_id));
-    const rows = found.map(inboxEntryView).map((e) => ({ ...e, domain: portals.of(e.memberId), lastError: scrub(e.memberId, e.lastError) }));
+    const found = await inboxPage(await db(), {
+      event: filter.event,
+      memberId: filter.memberId,
+      status: filter.status,
+      beforeId: filter.before,
+      limit,
+    });
+    const scrub = await scrubber(
+      app,
+      found.map((r) => r.member_id),
+    );
+    const rows = found
+      .map(inboxEntryView)
+      .map((e) => ({ ...e, domain: portals.of(e.memberId), lastError: scrub(e.memberId, e.lastError) }));
     const last = rows.at(-1);
-    const next = rows.length === limit && last ? `${ctx.base}/inbox?${new URLSearchParams({ ...definedOnly({ event: filter.event, memberId: filter.memberId, status: filter.status }), before: String(last.id) })}` : undefined;
-    return page(ctx, request, reply, 'inbox', { title: 'Inbox', current: '/inbox', rows, filter, portals: portals.list, next });
+    const next =
+      rows.length === limit && last
+        ? `${ctx.base}/inbox?${new URLSearchParams({ ...definedOnly({ event: filter.event, memberId: filter.memberId, status: filter.status }), before: String(last.id) })}`
+        : undefined;
+    return page(ctx, request, reply, 'inbox', {
+      title: 'Inbox',
+      current: '/inbox',
+      rows,
+      filter,
+      portals: portals.list,
+      next,
+    });
   });
 
   scope.get('/inbox/:id', async (request, reply) => {
@@ -92,7 +139,13 @@ export function pageRoutes(scope: FastifyInstance, ctx: Context): void {
       payload = '(the stored payload is not JSON)';
     }
     const domain = (await domains(app)).of(entry.memberId);
-    return page(ctx, request, reply, 'inboxEvent', { title: `${entry.event} #${entry.id}`, current: '/inbox', entry: { ...entry, lastError: scrub(entry.memberId, entry.lastError) }, payload, domain });
+    return page(ctx, request, reply, 'inboxEvent', {
+      title: `${entry.event} #${entry.id}`,
+      current: '/inbox',
+      entry: { ...entry, lastError: scrub(entry.memberId, entry.lastError) },
+      payload,
+      domain,
+    });
   });
 }
 

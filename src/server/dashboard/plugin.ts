@@ -26,7 +26,8 @@ const HEADERS = {
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
 const isApi = (ctx: Context, request: FastifyRequest) => request.url.startsWith(`${ctx.base}/api/`);
@@ -38,13 +39,25 @@ export function dashboard(app: B24App, options: DashboardOptions = {}): FastifyP
     if (!options.token) {
       const html = render('off', { title: 'Dashboard off', base, nav: false });
       scope.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
-      scope.get('/api/*', async (_request, reply) => reply.code(404).send({ error: 'dashboard_off', message: 'The dashboard and its API are off: set DASHBOARD_TOKEN to turn them on.' }));
+      scope.get('/api/*', async (_request, reply) =>
+        reply.code(404).send({
+          error: 'dashboard_off',
+          message: 'The dashboard and its API are off: set DASHBOARD_TOKEN to turn them on.',
+        }),
+      );
       return;
     }
-    const ctx: Context = { app, auth: new DashboardAuth(options.token), base, sessions: new WeakMap<FastifyRequest, Session>() };
+    const ctx: Context = {
+      app,
+      auth: new DashboardAuth(options.token),
+      base,
+      sessions: new WeakMap<FastifyRequest, Session>(),
+    };
     const limiter = new AttemptLimiter(options.signInPerMinute ?? 5);
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) =>
-      done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 16 * 1024 },
+      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
     );
     scope.setErrorHandler((error: FastifyError, request, reply) => answerError(ctx, error, request, reply));
 
@@ -52,13 +65,28 @@ export function dashboard(app: B24App, options: DashboardOptions = {}): FastifyP
     scope.post('/signin', async (request, reply) => {
       if (!limiter.allow(request.ip)) {
         reply.header('retry-after', String(limiter.retryAfter(request.ip)));
-        return page(ctx, request, reply, 'signIn', { title: 'Sign in', message: 'Too many sign-in attempts from this address. Wait a minute and try again.' }, 429);
+        return page(
+          ctx,
+          request,
+          reply,
+          'signIn',
+          { title: 'Sign in', message: 'Too many sign-in attempts from this address. Wait a minute and try again.' },
+          429,
+        );
       }
-      if (!sameOrigin(request)) return problemPage(ctx, request, reply, 403, 'Refused', 'The sign-in form was not sent from this dashboard.');
+      if (!sameOrigin(request))
+        return problemPage(ctx, request, reply, 403, 'Refused', 'The sign-in form was not sent from this dashboard.');
       const token = (request.body as Record<string, unknown> | undefined)?.token;
       if (!ctx.auth.tokenMatches(token)) {
         app.log.warn({ ip: request.ip }, 'dashboard sign-in refused: wrong token');
-        return page(ctx, request, reply, 'signIn', { title: 'Sign in', message: 'That is not the dashboard token.' }, 401);
+        return page(
+          ctx,
+          request,
+          reply,
+          'signIn',
+          { title: 'Sign in', message: 'That is not the dashboard token.' },
+          401,
+        );
       }
       reply.header('set-cookie', sessionCookie(ctx.auth.newSession(), request, base || '/'));
       return reply.code(303).header('location', `${base}/`).send();
@@ -70,9 +98,24 @@ export function dashboard(app: B24App, options: DashboardOptions = {}): FastifyP
         if (session) return void ctx.sessions.set(request, session);
         if (isApi(ctx, request)) {
           if (request.method === 'GET' && ctx.auth.bearerMatches(request.headers.authorization)) return;
-          return reply.code(401).send({ error: 'unauthorized', message: 'Send Authorization: Bearer <DASHBOARD_TOKEN>, or sign in to the dashboard first.' });
+          return reply.code(401).send({
+            error: 'unauthorized',
+            message: 'Send Authorization: Bearer <DASHBOARD_TOKEN>, or sign in to the dashboard first.',
+          });
         }
-        return page(ctx, request, reply, 'signIn', { title: 'Sign in', message: request.headers.cookie?.includes(SESSION_COOKIE) ? 'Your session is not valid any more; sign in again.' : undefined }, 401);
+        return page(
+          ctx,
+          request,
+          reply,
+          'signIn',
+          {
+            title: 'Sign in',
+            message: request.headers.cookie?.includes(SESSION_COOKIE)
+              ? 'Your session is not valid any more; sign in again.'
+              : undefined,
+          },
+          401,
+        );
       });
       pageRoutes(guarded, ctx);
       apiRoutes(guarded, ctx);
@@ -82,9 +125,17 @@ export function dashboard(app: B24App, options: DashboardOptions = {}): FastifyP
 }
 
 function answerError(ctx: Context, error: FastifyError | BadQueryError, request: FastifyRequest, reply: FastifyReply) {
-  const status = error instanceof BadQueryError ? 400 : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+  const status =
+    error instanceof BadQueryError ? 400 : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
   if (status >= 500) ctx.app.log.error({ err: error }, 'dashboard request failed');
   const message = status >= 500 ? 'Something went wrong on the server; the log says what.' : error.message;
-  if (isApi(ctx, request)) return reply.code(status).send(error instanceof BadQueryError ? { error: 'bad_query', message, details: error.issues } : { error: status >= 500 ? 'internal_error' : 'bad_request', message });
+  if (isApi(ctx, request))
+    return reply
+      .code(status)
+      .send(
+        error instanceof BadQueryError
+          ? { error: 'bad_query', message, details: error.issues }
+          : { error: status >= 500 ? 'internal_error' : 'bad_request', message },
+      );
   return problemPage(ctx, request, reply, status, status >= 500 ? 'Server error' : 'Bad request', message);
 }

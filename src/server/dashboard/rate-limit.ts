@@ -17,7 +17,9 @@ export class AttemptLimiter {
     recent.push(now);
     this.attempts.set(address, recent);
     // Forget quiet addresses, so that a spray of addresses cannot grow the map without bound.
-    if (this.attempts.size > 10_000) for (const [key, times] of this.attempts) if (times.every((at) => at <= now - this.windowMs)) this.attempts.delete(key);
+    if (this.attempts.size > 10_000)
+      for (const [key, times] of this.attempts)
+        if (times.every((at) => at <= now - this.windowMs)) this.attempts.delete(key);
     return true;
   }
 
