@@ -61,6 +61,7 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
     return this.rest.batch(batch.memberId, Object.fromEntries(batch.calls.map((call) => [commandKey(call), [call.method, JSON.parse(call.params)]])));
   }
 
+  /** Only no answer or the portal's limits are worth another replay; any other refusal ends the calls failed at once. */
   retryable = isTransient;
 
   /** Writes each call's answer; false when the lease on any of them was lost. */
