@@ -69,6 +69,7 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
     );
   }
 
+  /** Only no answer or the portal's limits are worth another replay; any other refusal ends the calls failed at once. */
   retryable = isTransient;
 
   /** Writes each call's answer; false when the lease on any of them was lost. */
