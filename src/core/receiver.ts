@@ -9,7 +9,7 @@ import {
   installFromFrame,
   MalformedBodyError,
   parseRawEvent,
-  PayloadTooLargeError,
+  checkBodySize,
   scrubPayload,
   sha256Hex,
   tokenHash,
@@ -112,7 +112,7 @@ export class Receiver {
     const kind = bodyKindOf(contentType);
     if (!kind) throw new UnsupportedMediaTypeError(contentType);
     const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    if (size > this.options.maxBodyBytes) throw new PayloadTooLargeError(this.options.maxBodyBytes);
+    checkBodySize(size, this.options.maxBodyBytes);
     let text: string;
     try {
       text = typeof body === 'string' ? body : utf8.decode(body);

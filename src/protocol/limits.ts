@@ -4,7 +4,15 @@
  * PostgreSQL cannot store in text) and lone UTF-16 surrogates (which no database stores faithfully). Errors name the
  * key at fault and never quote a value: the value may be a secret.
  */
-import { MalformedBodyError, shownKey } from './errors.js';
+import { MalformedBodyError, PayloadTooLargeError, shownKey } from './errors.js';
+
+/**
+ * The body-size rule, in one place for every reader (the adapters while they read, the receiver for a body handed
+ * to it whole): more than `limit` bytes is 413.
+ */
+export function checkBodySize(bytes: number, limit: number): void {
+  if (bytes > limit) throw new PayloadTooLargeError(limit);
+}
 
 /** Commands one `batch` request may carry (docs/protocol.md section 6.3). */
 export const BATCH_LIMIT = 50;
