@@ -14,7 +14,7 @@
  *
  * A single file still runs the old way too: `node --import tsx --test test/cli/cli.test.ts`.
  *
- * TEST_CONCURRENCY: test files at once (default 3: the machine has 2 cores, but many files wait on sockets, child
+ * TEST_CONCURRENCY: test files at once (default 4: the machine has 2 cores, but many files wait on sockets, child
  * processes and PostgreSQL). Other arguments starting with "--" go to node --test (write them as --flag=value).
  */
 import { spawn } from 'node:child_process';
@@ -105,7 +105,7 @@ await build({
   logLevel: 'warning',
 });
 
-const concurrency = process.env.TEST_CONCURRENCY ?? '3';
+const concurrency = process.env.TEST_CONCURRENCY ?? '4';
 const child = spawn(
   process.execPath,
   ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...flags, ...files.map(compiled)],

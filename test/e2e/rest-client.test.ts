@@ -48,11 +48,17 @@ describe('REST client against the emulator', () => {
   });
 
   it('refreshes a token that has expired by the clock before sending', async () => {
-    stack = await startStack({ emulator: { accessTtlSeconds: 1 }, app: { rest: { expirySkewMs: 0 } } });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    stack = await startStack({ app: { rest: { expirySkewMs: 0 } } });
+    // By the app's clock the stored token has expired (the portal would still take it): it must refresh first.
+    await stack.app.store.db
+      .updateTable('installations')
+      .set({ access_expires_at: new Date(Date.now() - 1000).toISOString() })
+      .execute();
+    const refreshes = stack.emulator.authority.refreshes;
     const expiredAnswers = stack.emulator.stats.restRequests;
     assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
     assert.equal(stack.emulator.stats.restRequests - expiredAnswers, 1, 'no request went out with the expired token');
+    assert.equal(stack.emulator.authority.refreshes - refreshes, 1);
   });
 
   it('rejects with typed errors', async () => {
@@ -95,7 +101,7 @@ describe('REST client against the emulator', () => {
     const portalLimit = { perSecond: 10, burst: 3 };
     stack = await startStack({
       emulator: { rateLimit: portalLimit },
-      app: { rest: { rateLimit: { perSecond: 1000, burst: 1000 }, retryDelayMs: 100, maxRetries: 4 } },
+      app: { rest: { rateLimit: { perSecond: 1000, burst: 1000 }, retryDelayMs: 100, maxRetries: 6 } }, // full-jitter pauses: six tries leave room
     });
     stack.emulator.portal(stack.memberId).bucket = new LeakyBucket(portalLimit);
     const outcomes = await Promise.all(
