@@ -30,7 +30,8 @@ export type { EventHandler, HandlerContext, InboxWorkerSettings } from './core/i
 export type { ManualInstallation } from './core/installations.js';
 export type { InboxEntry, InstallationView, ParkedCall, Permission, PermissionStatus } from './core/views.js';
 export type { IncomingBody, Receipt } from './core/receiver.js';
-export { EventNotVerifiedError, VerificationBusyError } from './core/proof-of-origin.js';
+export { EventNotVerifiedError } from './core/proof-of-origin.js';
+export { VerificationBusyError } from './core/verification-budget.js';
 export { createLogger, type LoggerSettings } from './core/logger.js';
 export type { Handle, HandleRequest, HandleResponse } from './http/handle.js';
 export {

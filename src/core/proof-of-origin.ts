@@ -4,16 +4,9 @@
  * ONAPPUPDATE that brings a new token) is proved instead by refreshing its refresh token at the portal's own OAuth
  * server, chosen from the configured list by the origin of `server_endpoint`: a refresh that succeeds for the same
  * member_id shows that Bitrix24 issued those tokens to this app. Refreshes on behalf of unproved requests are bounded
- * (a rate, a concurrency cap, a memory of recent failures), so forged installs cannot make the app flood the server.
+ * (verification-budget.ts), so forged installs cannot make the app flood the OAuth server.
  */
-import {
-  B24EventsError,
-  LeakyBucket,
-  secretsEqual,
-  sha256Hex,
-  type AnyRawEvent,
-  type RateLimit,
-} from '../protocol/index.js';
+import { B24EventsError, secretsEqual, sha256Hex, type AnyRawEvent } from '../protocol/index.js';
 import {
   credentialsFrom,
   hostOf,
@@ -28,6 +21,7 @@ import { sendRest } from '../rest/transport.js';
 import { bodySeenBefore } from '../store/inbox.js';
 import { getInstallation } from '../store/installations.js';
 import type { Db, Installation } from '../store/schema.js';
+import { defaultVerificationLimits, VerificationBudget, type VerificationLimits } from './verification-budget.js';
 
 export type RefusalReason = 'unknown_portal' | 'installation_not_finished' | 'uninstalled' | 'token_mismatch';
 
@@ -38,17 +32,6 @@ export class EventNotVerifiedError extends B24EventsError {
     message: string,
   ) {
     super(reason, message, 403, { memberId });
-  }
-}
-
-/** Too many installs are being proved at once (a flood of forged ones, most likely): try again shortly. */
-export class VerificationBusyError extends B24EventsError {
-  constructor() {
-    super(
-      'verification_busy',
-      'Too many installs are being verified with the OAuth server right now; try again in a few seconds.',
-      503,
-    );
   }
 }
 
@@ -87,23 +70,6 @@ export type Proof =
   | { by: 'repeat'; installation: Installation }
   | { by: 'oauth'; installation: Installation | undefined; tokens: TokenAnswer; oauthServer: string };
 
-export interface VerificationLimits {
-  /** OAuth refreshes for unproved installs, across all portals. Default 5/s with a burst of 20. */
-  rate: RateLimit;
-  /** At most this many at once; more wait, up to `queue`, then are refused with 503. Default 4 and 32. */
-  concurrency: number;
-  queue: number;
-  /** A refresh token that failed is refused without a request for this long. Default 60 s. */
-  failureMemoryMs: number;
-}
-
-export const defaultVerificationLimits: VerificationLimits = {
-  rate: { perSecond: 5, burst: 20 },
-  concurrency: 4,
-  queue: 32,
-  failureMemoryMs: 60_000,
-};
-
 const notVerified = (memberId: string, why: string) =>
   new EventNotVerifiedError(
     'install_not_verified',
@@ -112,18 +78,13 @@ const notVerified = (memberId: string, why: string) =>
   );
 
 export class OriginProver {
-  private readonly bucket: LeakyBucket;
-  private readonly failures = new Map<string, { until: number; why: string }>();
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
-  /** OAuth requests sent for unproved installs, for metrics and tests. */
-  refreshesSent = 0;
+  private readonly budget: VerificationBudget;
 
   constructor(
     private readonly oauth: OAuthSettings,
-    private readonly limits: VerificationLimits = defaultVerificationLimits,
+    limits: VerificationLimits = defaultVerificationLimits,
   ) {
-    this.bucket = new LeakyBucket(limits.rate);
+    this.budget = new VerificationBudget(limits);
   }
 
   /** How an event is genuine, or the refusal that says why not. */
@@ -175,20 +136,19 @@ export class OriginProver {
       throw notVerified(memberId, 'it carries no refresh token to check with the OAuth server.');
     }
     const key = `${memberId}:${sha256Hex(input.refreshToken)}`;
-    const failed = this.failures.get(key);
-    if (failed && failed.until > Date.now()) throw notVerified(memberId, failed.why);
-    const tokens = await this.bounded(async () => {
+    const failed = this.budget.recentFailure(key);
+    if (failed) throw notVerified(memberId, failed);
+    const tokens = await this.budget.spend(async () => {
       try {
-        this.refreshesSent++;
         return await refreshTokens(server, credentials, input.refreshToken as string);
       } catch (error) {
         if (!(error instanceof OAuthError)) throw error;
-        this.remember(key, error.message);
+        this.budget.remember(key, error.message);
         throw notVerified(memberId, error.message);
       }
     });
     if (tokens.member_id !== memberId) {
-      this.remember(key, 'the OAuth server issued its tokens to another portal.');
+      this.budget.remember(key, 'the OAuth server issued its tokens to another portal.');
       throw notVerified(memberId, 'the OAuth server issued its tokens to another portal.');
     }
     // Any user who opens an app with a UI gets a refresh token of their own: a refresh proves the portal, not the
@@ -196,7 +156,10 @@ export class OriginProver {
     const replacesToken =
       installation?.status === 'active' && !secretsEqual(installation.application_token, input.applicationToken);
     if (replacesToken && !(await this.isAdministrator(tokens))) {
-      this.remember(key, 'it would replace the application_token with a token of a user who is not an administrator.');
+      this.budget.remember(
+        key,
+        'it would replace the application_token with a token of a user who is not an administrator.',
+      );
       throw notVerified(
         memberId,
         'it would replace the application_token with a token of a user who is not an administrator.',
@@ -219,29 +182,6 @@ export class OriginProver {
       return answer.result === true;
     } catch {
       return false;
-    }
-  }
-
-  private remember(key: string, why: string): void {
-    const now = Date.now();
-    if (this.failures.size >= 10_000) for (const [k, v] of this.failures) if (v.until <= now) this.failures.delete(k);
-    if (this.failures.size < 10_000) this.failures.set(key, { until: now + this.limits.failureMemoryMs, why });
-  }
-
-  /** Runs `work` within the rate and the concurrency cap, or refuses at once when too many wait. */
-  private async bounded<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limits.concurrency) {
-      if (this.waiting.length >= this.limits.queue) throw new VerificationBusyError();
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.running++;
-    try {
-      const wait = this.bucket.reserve(Date.now());
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      return await work();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
     }
   }
 }
