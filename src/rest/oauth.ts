@@ -171,6 +171,8 @@ export function tokenExpiry(
   answer: { expires?: string | number | undefined; expires_in?: string | number | undefined },
   now: Date,
 ): string {
-  if (answer.expires) return new Date(Number(answer.expires) * 1000).toISOString();
-  return new Date(now.getTime() + Number(answer.expires_in ?? 3600) * 1000).toISOString();
+  // An answer outside what a Date can hold (or not a number) counts as an access token's usual hour, never a throw.
+  const at = answer.expires ? Number(answer.expires) * 1000 : now.getTime() + Number(answer.expires_in ?? 3600) * 1000;
+  const usable = Number.isFinite(at) && Math.abs(at) <= 8.64e15;
+  return new Date(usable ? at : now.getTime() + 3600_000).toISOString();
 }
