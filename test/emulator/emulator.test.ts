@@ -68,7 +68,7 @@ const newToken = (memberId: string) =>
     serverEndpoint: `${running.url}/rest/`,
   }).access_token;
 
-describe('the emulator behaves as PROTOCOL.md says', () => {
+describe('the emulator behaves as docs/protocol.md says', () => {
   let memberId: string;
   let accessToken: string;
   let refreshToken: string;

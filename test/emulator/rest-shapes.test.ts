@@ -1,4 +1,4 @@
-/** REST and OAuth answers shaped as a portal's (PROTOCOL.md 7, the official docs): paths, app.info, batch, errors. */
+/** REST and OAuth answers shaped as a portal's (docs/protocol.md sections 6 and 7, from the official docs and SDKs): paths, app.info, batch, errors. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';

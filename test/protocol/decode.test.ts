@@ -4,7 +4,7 @@ import { bodyKindOf, decodeForm, decodeJson, ForbiddenKeyError, MalformedBodyErr
 import { appTest, methodConfirmGranted } from '../fixtures/bodies.js';
 
 describe('decoding bodies as Bitrix24 sends them', () => {
-  it('reads PROTOCOL.md example into nested objects of strings', () => {
+  it('reads the granted example of docs/protocol.md (5.5) into nested objects of strings', () => {
     const payload = decodeForm(methodConfirmGranted);
     assert.deepEqual(JSON.parse(JSON.stringify(payload)), {
       event: 'ONAPPMETHODCONFIRM',

@@ -4,7 +4,7 @@ import { decodeForm, httpBuildQuery } from '../../src/protocol/index.js';
 import { appTest, methodConfirmGranted } from '../fixtures/bodies.js';
 
 describe('encoding like PHP http_build_query', () => {
-  it('reproduces PROTOCOL.md example byte for byte', () => {
+  it('reproduces the granted example of docs/protocol.md (5.5) byte for byte', () => {
     assert.equal(httpBuildQuery(decodeForm(methodConfirmGranted)), methodConfirmGranted);
   });
 
