@@ -69,6 +69,15 @@ const keepImportMetaUrl = {
   },
 };
 
+/** A Chromium server when some of the files are browser tests and Debian's chromium is installed. */
+async function sharedChromium(files) {
+  if (!files.some((file) => file.startsWith(join(ROOT, 'test', 'browser')))) return undefined;
+  const { CHROMIUM, chromiumOptions } = await import(pathToFileURL(join(OUT, 'test/helpers/chromium.mjs')).href);
+  if (!existsSync(CHROMIUM)) return undefined;
+  const { chromium } = await import('playwright-core');
+  return chromium.launchServer(chromiumOptions);
+}
+
 const files = testFiles(targets);
 if (files.length === 0) {
   process.stderr.write(`no *.test.ts files in ${targets.join(' ') || 'test'}\n`);
@@ -76,7 +85,7 @@ if (files.length === 0) {
 }
 removeAbandoned();
 await build({
-  entryPoints: files,
+  entryPoints: [...files, join(ROOT, 'test/helpers/chromium.ts')],
   outbase: ROOT,
   outdir: OUT,
   outExtension: { '.js': '.mjs' },
@@ -105,13 +114,20 @@ await build({
   logLevel: 'warning',
 });
 
+// One Chromium for every browser test file (test/helpers/browser.ts connects to it).
+const chromium = await sharedChromium(files);
+
 const concurrency = process.env.TEST_CONCURRENCY ?? '4';
 const child = spawn(
   process.execPath,
   ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...flags, ...files.map(compiled)],
-  { stdio: 'inherit', env: { ...process.env, B24_TEST_CLI: cli } },
+  {
+    stdio: 'inherit',
+    env: { ...process.env, B24_TEST_CLI: cli, ...(chromium && { B24_TEST_CHROMIUM: chromium.wsEndpoint() }) },
+  },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 const code = await new Promise((done) => child.on('close', (status, signal) => done(status ?? (signal ? 1 : 0))));
+await chromium?.close();
 rmSync(OUT, { recursive: true, force: true });
 process.exit(code);

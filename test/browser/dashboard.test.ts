@@ -4,10 +4,10 @@
  * Screenshots go to test/browser/screenshots/ (the README's docs/dashboard.png is one of them).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { after, before, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { createServer } from '../../src/server/server.js';
 import { getInstallation } from '../../src/store/installations.js';
@@ -15,14 +15,11 @@ import { methodConfirmGranted } from '../fixtures/bodies.js';
 import { eventually } from '../helpers/app.js';
 import { injectFaults, type Faults } from '../helpers/faults.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { describeInChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.REQUIRE_BROWSER === '1') throw new Error(`${CHROMIUM} is missing but REQUIRE_BROWSER=1`);
 const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
 const TOKEN = 'dashboard-token-4f1c9e7a2b6d8e0f';
 
-let browser: Browser;
 let stack: Stack;
 let server: FastifyInstance;
 let url: string;
@@ -39,23 +36,9 @@ async function visit(page: Page, path: string): Promise<string> {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
 
-describe('dashboard in Chromium', {
-  skip: available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests`,
-}, () => {
+describeInChromium('dashboard in Chromium', (browser) => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
     stack = await startStack({
       app: {
         inbox: { pollMs: 20, retryDelayMs: 20, maxRetryDelayMs: 50, maxAttempts: 1 },
@@ -100,13 +83,12 @@ describe('dashboard in Chromium', {
     url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   });
   after(async () => {
-    await browser?.close();
     await server?.close();
     await stack?.close();
   });
 
   it('refuses a wrong token, then signs in and shows the overview with its charts', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
     await visit(page, '/');
     assert.match(await page.locator('h1').innerText(), /Sign in/);
     await page.fill('input[name=token]', 'not-the-token');
@@ -133,7 +115,7 @@ describe('dashboard in Chromium', {
   });
 
   async function signedIn(viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const page = await browser.newPage({ viewport });
+    const page = await browser().newPage({ viewport });
     await page.goto(`${url}/signin`);
     await page.fill('input[name=token]', TOKEN);
     await page.click('button[type=submit]');
