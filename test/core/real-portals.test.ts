@@ -127,17 +127,22 @@ describe('the installer frame of an app with a UI', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml' },
       body,
     });
+  /** A frame as a portal of `region` posts it, with tokens its OAuth server issued (`pair`, to look for in answers). */
+  const issued = (region: FakeOAuth, fields: Partial<Parameters<typeof bodies.installerFrame>[0]> = {}) => {
+    const pair = region.issue();
+    const body = bodies.installerFrame({
+      accessToken: pair.access_token,
+      refreshToken: pair.refresh_token,
+      serverEndpoint: region.serverEndpoint,
+      ...fields,
+    });
+    return { pair, body };
+  };
 
   it('proves the tokens, stores the installation and answers a page that calls BX24.installFinish()', async () => {
     app();
-    const pair = west.issue();
-    const answer = await frame(
-      bodies.installerFrame({
-        accessToken: pair.access_token,
-        refreshToken: pair.refresh_token,
-        serverEndpoint: west.serverEndpoint,
-      }),
-    );
+    const { pair, body } = issued(west);
+    const answer = await frame(body);
     assert.equal(answer.status, 200);
     assert.match(answer.headers['content-type']!, /text\/html/);
     assert.match(answer.body, /<script src="https:\/\/api\.bitrix24\.com\/api\/v1\/"><\/script>/);
@@ -157,14 +162,7 @@ describe('the installer frame of an app with a UI', () => {
 
   it("puts the app's own content and BX24 script URL on the page", async () => {
     app({ installPage: { scriptUrl: 'http://127.0.0.1:3100/api/v1/', content: () => '<h1>Welcome to Acme</h1>' } });
-    const pair = west.issue();
-    const answer = await frame(
-      bodies.installerFrame({
-        accessToken: pair.access_token,
-        refreshToken: pair.refresh_token,
-        serverEndpoint: west.serverEndpoint,
-      }),
-    );
+    const answer = await frame(issued(west).body);
     assert.match(answer.body, /Welcome to Acme/);
     assert.match(answer.body, /src="http:\/\/127\.0\.0\.1:3100\/api\/v1\/"/);
   });
@@ -188,15 +186,7 @@ describe('the installer frame of an app with a UI', () => {
 
   it('refuses a frame without APPLICATION_TOKEN (the app page opened, not an install), naming the field', async () => {
     app();
-    const pair = west.issue();
-    const answer = await frame(
-      bodies.installerFrame({
-        accessToken: pair.access_token,
-        refreshToken: pair.refresh_token,
-        serverEndpoint: west.serverEndpoint,
-        applicationToken: '',
-      }),
-    );
+    const answer = await frame(issued(west, { applicationToken: '' }).body);
     assert.equal(answer.status, 400);
     assert.match(answer.body, /APPLICATION_TOKEN/);
     assert.deepEqual(await t.app.installations.list(), []);
@@ -204,14 +194,7 @@ describe('the installer frame of an app with a UI', () => {
 
   it('refuses a frame naming an OAuth server that is not listed, with nothing sent to it', async () => {
     app();
-    const pair = foreign.issue();
-    const answer = await frame(
-      bodies.installerFrame({
-        accessToken: pair.access_token,
-        refreshToken: pair.refresh_token,
-        serverEndpoint: foreign.serverEndpoint,
-      }),
-    );
+    const answer = await frame(issued(foreign).body);
     assert.equal(answer.status, 403);
     assert.match(answer.body, /unknown_oauth_server/);
     assert.equal(foreign.authority.refreshes, 0);

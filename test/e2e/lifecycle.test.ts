@@ -21,45 +21,32 @@ describe('installation lifecycle driven by the emulator', () => {
     ]);
   });
 
-  it('takes the new tokens and version of an update (a second ONAPPINSTALL, same application_token)', async () => {
-    stack = await startStack();
-    const { deliveries, portal } = await stack.emulator.update(stack.memberId);
-    assert.deepEqual(
-      deliveries.map((d) => d.status),
-      [200],
-    );
-    await eventually(() => portal.bindings.length === 3);
-    assert.equal((await stack.app.installations.get(stack.memberId))?.version, '2');
-    assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
-    // Events signed with the new application_token are accepted.
-    const parked = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'x' } });
-    assert.equal(parked.status, 'waiting');
-    const decision = await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
-    assert.deepEqual(
-      decision.deliveries.map((d) => d.status),
-      [200],
-    );
-  });
-
-  it('takes the new tokens and version of a legacy ONAPPUPDATE', async () => {
-    stack = await startStack();
-    const { deliveries, portal } = await stack.emulator.update(stack.memberId, { legacy: true });
-    assert.deepEqual(
-      deliveries.map((d) => d.status),
-      [200],
-    );
-    await eventually(() => portal.bindings.length === 3);
-    assert.equal((await stack.app.installations.get(stack.memberId))?.version, '2');
-    assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
-    // Events signed with the new application_token are accepted.
-    const parked = await stack.app.rest(stack.memberId).call('voximplant.user.get', {}, { whenWaiting: { park: 'x' } });
-    assert.equal(parked.status, 'waiting');
-    const decision = await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
-    assert.deepEqual(
-      decision.deliveries.map((d) => d.status),
-      [200],
-    );
-  });
+  for (const { shape, legacy } of [
+    { shape: 'an update (a second ONAPPINSTALL, same application_token)', legacy: false },
+    { shape: 'a legacy ONAPPUPDATE', legacy: true },
+  ]) {
+    it(`takes the new tokens and version of ${shape}`, async () => {
+      stack = await startStack();
+      const { deliveries, portal } = await stack.emulator.update(stack.memberId, { legacy });
+      assert.deepEqual(
+        deliveries.map((d) => d.status),
+        [200],
+      );
+      await eventually(() => portal.bindings.length === 3);
+      assert.equal((await stack.app.installations.get(stack.memberId))?.version, '2');
+      assert.equal((await stack.app.rest(stack.memberId).call('app.info')).status, 'ok');
+      // Events from the updated portal are still proved by its application_token.
+      const parked = await stack.app
+        .rest(stack.memberId)
+        .call('voximplant.user.get', {}, { whenWaiting: { park: 'x' } });
+      assert.equal(parked.status, 'waiting');
+      const decision = await stack.emulator.decide(stack.emulator.waiting()[0]!.id, true);
+      assert.deepEqual(
+        decision.deliveries.map((d) => d.status),
+        [200],
+      );
+    });
+  }
 
   it('marks the installation uninstalled on ONAPPUNINSTALL and stops calling the portal', async () => {
     stack = await startStack();
