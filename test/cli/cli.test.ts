@@ -3,27 +3,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as bodies from '../fixtures/bodies.js';
 import { FORM, tempDir } from '../helpers/app.js';
-import { runCli, startServer } from '../helpers/cli.js';
+import { runCli, startServer, addSamplePortal } from '../helpers/cli.js';
 
 const db = join(tempDir(), 'cli.sqlite');
 const env = { DATABASE_URL: db };
 let server: Awaited<ReturnType<typeof startServer>>;
 
 before(async () => {
-  const added = await runCli(
-    [
-      'installations',
-      'add',
-      '--member-id',
-      bodies.MEMBER_ID,
-      '--domain',
-      bodies.DOMAIN,
-      '--application-token',
-      bodies.APPLICATION_TOKEN,
-    ],
-    env,
-  );
-  assert.equal(added.code, 0, added.stderr);
+  const added = await addSamplePortal([], env);
   assert.ok(!added.stdout.includes(bodies.APPLICATION_TOKEN));
   server = await startServer(['--db', db]);
 });

@@ -3,25 +3,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as bodies from '../fixtures/bodies.js';
 import { FORM, tempDir } from '../helpers/app.js';
-import { runCli, startServer } from '../helpers/cli.js';
+import { runCli, startServer, addSamplePortal } from '../helpers/cli.js';
 
 describe('every acknowledged event is on disk before the 2xx', () => {
   it('keeps events answered 200 when the server is killed right after answering', async () => {
     const db = join(tempDir(), 'durable.sqlite');
     const env = { DATABASE_URL: db };
-    await runCli(
-      [
-        'installations',
-        'add',
-        '--member-id',
-        bodies.MEMBER_ID,
-        '--domain',
-        bodies.DOMAIN,
-        '--application-token',
-        bodies.APPLICATION_TOKEN,
-      ],
-      env,
-    );
+    await addSamplePortal([], env);
     const server = await startServer(['--db', db]);
     const acknowledged: number[] = [];
     for (let i = 0; i < 20; i++) {

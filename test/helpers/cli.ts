@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as bodies from '../fixtures/bodies.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const HOST = fileURLToPath(new URL('./cli-host.mjs', import.meta.url));
@@ -81,6 +82,26 @@ export async function startCli(args: string[], env: Record<string, string> = {})
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   if (TSX || process.env.B24_TEST_CLI_HOST === '0') return runProcess(args, env);
   return host().run(await cliBundle(), args, commandEnv(env));
+}
+
+/** `b24-events installations add` of the sample portal (test/fixtures/bodies.ts), as a user registers one; `args` adds `--db`. */
+export async function addSamplePortal(args: string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
+  const added = await runCli(
+    [
+      'installations',
+      'add',
+      ...args,
+      '--member-id',
+      bodies.MEMBER_ID,
+      '--domain',
+      bodies.DOMAIN,
+      '--application-token',
+      bodies.APPLICATION_TOKEN,
+    ],
+    env,
+  );
+  if (added.code !== 0) throw new Error(`installations add failed (${added.code}): ${added.stderr}`);
+  return added;
 }
 
 async function runProcess(args: string[], env: Record<string, string>): Promise<CliResult> {

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as bodies from '../fixtures/bodies.js';
 import { FORM, tempDir } from '../helpers/app.js';
-import { runCli } from '../helpers/cli.js';
+import { addSamplePortal } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -17,19 +17,7 @@ describe('the examples run as programs', () => {
       const dir = tempDir();
       const db = join(dir, `${example}.sqlite`);
       try {
-        const added = await runCli([
-          'installations',
-          'add',
-          '--db',
-          db,
-          '--member-id',
-          bodies.MEMBER_ID,
-          '--domain',
-          bodies.DOMAIN,
-          '--application-token',
-          bodies.APPLICATION_TOKEN,
-        ]);
-        assert.equal(added.code, 0, added.stderr);
+        await addSamplePortal(['--db', db]);
         const child = spawn(process.execPath, ['--import', 'tsx', `examples/${example}.ts`], {
           cwd: ROOT,
           env: { ...process.env, PORT: '0', DATABASE_URL: db, LOG_LEVEL: 'warn' },

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as bodies from '../fixtures/bodies.js';
 import { FORM, tempDir } from '../helpers/app.js';
-import { runCli, startServer } from '../helpers/cli.js';
+import { runCli, startServer, addSamplePortal } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CONFIGURED = {
@@ -29,19 +29,7 @@ describe('b24-events serve --app', () => {
   before(async () => {
     dir = tempDir();
     db = join(dir, 'serve.sqlite');
-    const added = await runCli([
-      'installations',
-      'add',
-      '--db',
-      db,
-      '--member-id',
-      bodies.MEMBER_ID,
-      '--domain',
-      bodies.DOMAIN,
-      '--application-token',
-      bodies.APPLICATION_TOKEN,
-    ]);
-    assert.equal(added.code, 0, added.stderr);
+    await addSamplePortal(['--db', db]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
