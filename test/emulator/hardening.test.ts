@@ -4,25 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, it } from 'node:test';
-import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
-import { Emulator } from '../../src/emulator/portal.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { before, describe, it } from 'node:test';
+import { emulatorRig } from '../helpers/emulator-rig.js';
 
-let receiver: Receiver;
-let running: RunningEmulator;
-let emulator: Emulator;
+const rig = emulatorRig();
 let port: number;
 
 before(async () => {
-  receiver = await startReceiver();
-  emulator = new Emulator({ rateLimit: false });
-  running = await serveEmulator(emulator, { appUrl: receiver.url });
-  port = Number(new URL(running.url).port);
-});
-after(async () => {
-  await running.close();
-  await receiver.close();
+  port = Number(new URL(rig.running.url).port);
 });
 
 /** A raw request, so that Host and Origin can be anything a browser or an attacker might send. */
@@ -65,7 +54,7 @@ describe('the emulator answers only requests addressed to it', () => {
     }
     assert.equal((await raw('GET', '/admin/portals', { host: `localhost:${port}` })).status, 200);
     assert.equal((await raw('GET', '/', { host: own() })).status, 200);
-    const eastPort = Number(new URL(running.eastUrl).port);
+    const eastPort = Number(new URL(rig.running.eastUrl).port);
     assert.equal(
       (await raw('POST', '/oauth/token/', { host: own(), ...FORM }, '', eastPort)).status,
       421,
@@ -93,13 +82,13 @@ describe("the administrator's actions take same-origin requests only", () => {
       403,
       'another origin even on this machine',
     );
-    assert.equal(receiver.received.length, 0, 'nothing was installed');
+    assert.equal(rig.receiver.received.length, 0, 'nothing was installed');
     assert.equal((await install({ origin: `http://${own()}`, 'sec-fetch-site': 'same-origin' })).status, 200);
     assert.equal((await install({})).status, 200, 'the command line sends no Origin');
   });
 
   it('refuses a form without the page’s CSRF token, and bodies that are not JSON or a form (415)', async () => {
-    const count = emulator.portals.size;
+    const count = rig.emulator.portals.size;
     const form = await raw('POST', '/admin/install', { host: own(), ...FORM, origin: `http://${own()}` }, 'ui=0');
     assert.equal(form.status, 403);
     assert.match(form.body, /csrf_token/);
@@ -108,7 +97,7 @@ describe("the administrator's actions take same-origin requests only", () => {
       415,
     );
     assert.equal((await raw('POST', '/admin/install', { host: own() }, '')).status, 415);
-    assert.equal(emulator.portals.size, count);
+    assert.equal(rig.emulator.portals.size, count);
   });
 
   it('takes the form of its own page with its token', async () => {
@@ -121,13 +110,13 @@ describe("the administrator's actions take same-origin requests only", () => {
       'POST',
       '/admin/install',
       { host: own(), ...FORM, accept: 'text/html', origin: `http://${own()}` },
-      `csrf=${csrf}&appUrl=${encodeURIComponent(receiver.url)}`,
+      `csrf=${csrf}&appUrl=${encodeURIComponent(rig.receiver.url)}`,
     );
     assert.equal(answer.status, 303);
   });
 
   it('pages may not be framed by other sites', async () => {
-    const response = await fetch(`${running.url}/`);
+    const response = await fetch(`${rig.running.url}/`);
     assert.equal(response.headers.get('content-security-policy'), "frame-ancestors 'self'");
   });
 });

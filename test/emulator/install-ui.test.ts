@@ -3,34 +3,14 @@
  * DOMAIN/PROTOCOL/LANG/APP_SID query), no ONAPPINSTALL is sent, and the portal sends no events until installFinish.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
-import { Emulator } from '../../src/emulator/portal.js';
+import { describe, it } from 'node:test';
 import { httpBuildQuery } from '../../src/protocol/index.js';
-import { installPage, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { emulatorRig } from '../helpers/emulator-rig.js';
+import { installPage } from '../helpers/receiver.js';
 
-let receiver: Receiver;
-let running: RunningEmulator;
-let emulator: Emulator;
+const rig = emulatorRig();
 
-before(async () => {
-  receiver = await startReceiver();
-  emulator = new Emulator({ rateLimit: false });
-  running = await serveEmulator(emulator, { appUrl: receiver.url });
-});
-after(async () => {
-  await running.close();
-  await receiver.close();
-});
-
-const admin = async (path: string, body: object = {}) => {
-  const response = await fetch(`${running.url}/admin/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-};
+const admin = rig.admin;
 const FRAME_FIELDS = [
   'AUTH_ID',
   'AUTH_EXPIRES',
@@ -49,21 +29,21 @@ describe('installing an app with a UI', () => {
     const { body } = await admin('install', { ui: true });
     assert.equal(body.status, 'installing');
     assert.equal(body.frameUrl, `/install?member_id=${body.memberId}`);
-    assert.equal(receiver.received.length, 0, 'no ONAPPINSTALL for an app with a UI');
+    assert.equal(rig.receiver.received.length, 0, 'no ONAPPINSTALL for an app with a UI');
     const refused = await admin(`portals/${body.memberId}/trigger`, { event: 'ONCRMDEALADD' });
     assert.match(refused.body.message as string, /not finished \(BX24\.installFinish was not called\)/);
 
-    const page = await (await fetch(`${running.url}${body.frameUrl}`)).text();
+    const page = await (await fetch(`${rig.running.url}${body.frameUrl}`)).text();
     for (const field of FRAME_FIELDS) assert.match(page, new RegExp(`name="${field}"`));
     assert.match(
       page,
       new RegExp(
-        `action="${receiver.url}/bitrix24/install\\?DOMAIN=portal-[0-9a-f]{6}\\.bitrix24\\.test&amp;PROTOCOL=1&amp;LANG=en&amp;APP_SID=[0-9a-f]{32}"`,
+        `action="${rig.receiver.url}/bitrix24/install\\?DOMAIN=portal-[0-9a-f]{6}\\.bitrix24\\.test&amp;PROTOCOL=1&amp;LANG=en&amp;APP_SID=[0-9a-f]{32}"`,
       ),
     );
-    assert.match(page, new RegExp(`target="127\\.0\\.0\\.1:${new URL(running.url).port}\\|0\\|[0-9a-f]{32}"`));
+    assert.match(page, new RegExp(`target="127\\.0\\.0\\.1:${new URL(rig.running.url).port}\\|0\\|[0-9a-f]{32}"`));
     const token = /name="AUTH_ID" value="([0-9a-f]+)"/.exec(page)![1]!;
-    const info = await fetch(`${running.url}/rest/app.info`, {
+    const info = await fetch(`${rig.running.url}/rest/app.info`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: httpBuildQuery({ auth: token }),
@@ -78,7 +58,7 @@ describe('installing an app with a UI', () => {
   });
 
   it('without a browser (install --ui): posts the frame form and finishes when the page loads BX24 and calls installFinish', async () => {
-    receiver.answer('/bitrix24/install', {
+    rig.receiver.answer('/bitrix24/install', {
       type: 'text/html; charset=utf-8',
       body: installPage('//api.bitrix24.com/api/v1/'),
     });
@@ -91,10 +71,10 @@ describe('installing an app with a UI', () => {
       finished: true,
     });
     assert.equal(body.status, 'installed');
-    const [post] = receiver.at('/bitrix24/install').slice(-1);
+    const [post] = rig.receiver.at('/bitrix24/install').slice(-1);
     assert.equal(post?.method, 'POST');
     assert.deepEqual(Object.keys(post!.form), FRAME_FIELDS);
-    const query = new URL(post!.path, receiver.url).searchParams;
+    const query = new URL(post!.path, rig.receiver.url).searchParams;
     assert.deepEqual([...query.keys()], ['DOMAIN', 'PROTOCOL', 'LANG', 'APP_SID']);
     assert.deepEqual([query.get('DOMAIN'), query.get('PROTOCOL'), query.get('LANG')], ['ui.bitrix24.test', '1', 'en']);
     assert.deepEqual(
@@ -104,7 +84,7 @@ describe('installing an app with a UI', () => {
   });
 
   it('stays installing when the install page does not call installFinish', async () => {
-    receiver.answer('/bitrix24/install', {
+    rig.receiver.answer('/bitrix24/install', {
       type: 'text/html',
       body: '<html><script src="https://api.bitrix24.com/api/v1/"></script><p>Hello</p></html>',
     });
@@ -120,7 +100,7 @@ describe('installing an app with a UI', () => {
   });
 
   it('serves the BX24 library stand-in at /api/v1/', async () => {
-    const response = await fetch(`${running.url}/api/v1/`);
+    const response = await fetch(`${rig.running.url}/api/v1/`);
     assert.match(response.headers.get('content-type') ?? '', /javascript/);
     const script = await response.text();
     for (const name of ['init', 'installFinish', 'getAuth', 'refreshAuth', 'callMethod'])

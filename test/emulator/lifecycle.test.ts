@@ -1,34 +1,14 @@
 /** Updates, triggered events and regions, seen from the app: what reaches it, and which OAuth server refreshes. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
-import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
+import { describe, it } from 'node:test';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
 import { httpBuildQuery } from '../../src/protocol/index.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { emulatorRig } from '../helpers/emulator-rig.js';
 
-let receiver: Receiver;
-let running: RunningEmulator;
-let emulator: Emulator;
-
-before(async () => {
-  receiver = await startReceiver();
-  emulator = new Emulator({ rateLimit: false });
-  running = await serveEmulator(emulator, { appUrl: receiver.url });
-});
-after(async () => {
-  await running.close();
-  await receiver.close();
-});
+const rig = emulatorRig();
 
 type Auth = Record<string, string>;
-const admin = async (path: string, body: object = {}) => {
-  const response = await fetch(`${running.url}/admin/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-};
+const admin = rig.admin;
 const post = async (base: string, path: string, params: Parameters<typeof httpBuildQuery>[0]) => {
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
@@ -45,7 +25,12 @@ const refresh = (base: string, refreshToken: string) =>
     refresh_token: refreshToken,
   });
 const lastInstall = () =>
-  receiver.at('/bitrix24/install').at(-1)!.form as { event: string; event_handler_id: string; data: Auth; auth: Auth };
+  rig.receiver.at('/bitrix24/install').at(-1)!.form as {
+    event: string;
+    event_handler_id: string;
+    data: Auth;
+    auth: Auth;
+  };
 
 describe('updates', () => {
   it('an update is a second ONAPPINSTALL with the new VERSION, fresh tokens and the same application_token', async () => {
@@ -53,10 +38,10 @@ describe('updates', () => {
     const first = lastInstall();
     const memberId = body.memberId as string;
     const token = first.auth.access_token!;
-    await post(running.url, '/rest/event.bind', {
+    await post(rig.running.url, '/rest/event.bind', {
       auth: token,
       event: 'ONAPPUNINSTALL',
-      handler: `${receiver.url}/bitrix24/events`,
+      handler: `${rig.receiver.url}/bitrix24/events`,
     });
     const updated = await admin(`portals/${memberId}/update`, {});
     assert.equal(updated.status, 200);
@@ -68,7 +53,7 @@ describe('updates', () => {
     assert.notEqual(second.auth.access_token, first.auth.access_token);
     assert.notEqual(second.auth.refresh_token, first.auth.refresh_token);
     assert.equal(
-      (await refresh(running.url, second.auth.refresh_token!)).status,
+      (await refresh(rig.running.url, second.auth.refresh_token!)).status,
       200,
       'the update carries working tokens',
     );
@@ -89,15 +74,15 @@ describe('updates', () => {
   it('--legacy sends ONAPPUPDATE to the bound handler, with the same application_token', async () => {
     const { body } = await admin('install', {});
     const install = lastInstall();
-    await post(running.url, '/rest/event.bind', {
+    await post(rig.running.url, '/rest/event.bind', {
       auth: install.auth.access_token!,
       event: 'ONAPPUPDATE',
-      handler: `${receiver.url}/bitrix24/events`,
+      handler: `${rig.receiver.url}/bitrix24/events`,
     });
     const { body: updated } = await admin(`portals/${body.memberId}/update`, { legacy: true });
     const [delivery] = updated.deliveries as { event: string; status: number; eventHandlerId: number }[];
     assert.deepEqual([delivery?.event, delivery?.status], ['ONAPPUPDATE', 200]);
-    const sent = receiver.at('/bitrix24/events').at(-1)!.form as {
+    const sent = rig.receiver.at('/bitrix24/events').at(-1)!.form as {
       event: string;
       event_handler_id: string;
       data: Auth;
@@ -113,10 +98,10 @@ describe('emulator trigger', () => {
   it('delivers any event to the handlers bound for it, with a user token auth block and event_handler_id, form-encoded like PHP', async () => {
     const { body } = await admin('install', {});
     const token = lastInstall().auth.access_token!;
-    await post(running.url, '/rest/event.bind', {
+    await post(rig.running.url, '/rest/event.bind', {
       auth: token,
       event: 'ONCRMDEALUPDATE',
-      handler: `${receiver.url}/deals`,
+      handler: `${rig.receiver.url}/deals`,
     });
     const { body: triggered } = await admin(`portals/${body.memberId}/trigger`, {
       event: 'onCrmDealUpdate',
@@ -125,7 +110,7 @@ describe('emulator trigger', () => {
     });
     const [delivery] = triggered.deliveries as { status: number; eventHandlerId: number }[];
     assert.equal(delivery?.status, 200);
-    const sent = receiver.at('/deals').at(-1)!;
+    const sent = rig.receiver.at('/deals').at(-1)!;
     assert.match(
       sent.body,
       new RegExp(
@@ -149,7 +134,7 @@ describe('emulator trigger', () => {
       'refresh_token',
       'application_token',
     ]);
-    assert.equal((await post(running.url, '/rest/profile', { auth: auth.access_token! })).body.result && 7, 7);
+    assert.equal((await post(rig.running.url, '/rest/profile', { auth: auth.access_token! })).body.result && 7, 7);
     const unbound = await admin(`portals/${body.memberId}/trigger`, { event: 'ONCRMLEADADD' });
     assert.deepEqual(unbound.body.deliveries, []);
     assert.match(
@@ -162,32 +147,32 @@ describe('emulator trigger', () => {
 
 describe('regions', () => {
   it('an east portal names the east OAuth server, whose refresh tokens work only there', async () => {
-    assert.notEqual(running.eastUrl, running.url);
+    assert.notEqual(rig.running.eastUrl, rig.running.url);
     const { body } = await admin('install', { region: 'east' });
     assert.equal(body.region, 'east');
     const { auth } = lastInstall();
-    assert.equal(auth.server_endpoint, `${running.eastUrl}/rest/`);
-    assert.equal(auth.client_endpoint, `${running.url}/rest/`);
+    assert.equal(auth.server_endpoint, `${rig.running.eastUrl}/rest/`);
+    assert.equal(auth.client_endpoint, `${rig.running.url}/rest/`);
     assert.deepEqual(
-      await refresh(running.url, auth.refresh_token!),
+      await refresh(rig.running.url, auth.refresh_token!),
       { status: 400, body: { error: 'invalid_grant' } },
       'the west server does not know it',
     );
-    const east = await refresh(running.eastUrl, auth.refresh_token!);
+    const east = await refresh(rig.running.eastUrl, auth.refresh_token!);
     assert.equal(east.status, 200);
     assert.equal(east.body.domain, 'oauth.bitrix24.tech');
-    assert.equal(east.body.server_endpoint, `${running.eastUrl}/rest/`);
+    assert.equal(east.body.server_endpoint, `${rig.running.eastUrl}/rest/`);
   });
 
   it('a west portal refreshes at the main origin only', async () => {
     await admin('install', {});
     const { auth } = lastInstall();
-    assert.equal(auth.server_endpoint, `${running.url}/rest/`);
-    assert.deepEqual(await refresh(running.eastUrl, auth.refresh_token!), {
+    assert.equal(auth.server_endpoint, `${rig.running.url}/rest/`);
+    assert.deepEqual(await refresh(rig.running.eastUrl, auth.refresh_token!), {
       status: 400,
       body: { error: 'invalid_grant' },
     });
-    assert.equal((await refresh(running.url, auth.refresh_token!)).body.domain, 'oauth.bitrix.info');
+    assert.equal((await refresh(rig.running.url, auth.refresh_token!)).body.domain, 'oauth.bitrix.info');
   });
 
   it('refuses a region it does not know', async () => {

@@ -3,30 +3,17 @@
  * app received them in ONAPPINSTALL: if the SDK cannot tell the emulator from a portal, neither can our client.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { B24OAuth, type B24OAuthParams } from '@bitrix24/b24jssdk';
-import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
-import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
+import { emulatorRig } from '../helpers/emulator-rig.js';
 
-let receiver: Receiver;
-let running: RunningEmulator;
-let emulator: Emulator;
-
-before(async () => {
-  receiver = await startReceiver();
-  emulator = new Emulator({ rateLimit: false });
-  running = await serveEmulator(emulator, { appUrl: receiver.url });
-});
-after(async () => {
-  await running.close();
-  await receiver.close();
-});
+const rig = emulatorRig();
 
 /** Installs the app (in the given region) and builds the SDK client from the ONAPPINSTALL the app received. */
 async function installedClient(region: 'west' | 'east' = 'west') {
-  const { portal } = await emulator.install(`${receiver.url}/bitrix24/install`, { region });
-  const auth = receiver.at('/bitrix24/install').at(-1)!.form.auth as Record<string, string>;
+  const { portal } = await rig.emulator.install(`${rig.receiver.url}/bitrix24/install`, { region });
+  const auth = rig.receiver.at('/bitrix24/install').at(-1)!.form.auth as Record<string, string>;
   const params: B24OAuthParams = {
     applicationToken: auth.application_token!,
     userId: Number(auth.user_id),
@@ -45,7 +32,7 @@ async function installedClient(region: 'west' | 'east' = 'west') {
 }
 
 const admin = (path: string) =>
-  fetch(`${running.url}/admin/${path}`, {
+  fetch(`${rig.running.url}/admin/${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{}',
@@ -89,7 +76,7 @@ describe('the official JS SDK against the emulator', () => {
 
   it('a batch of 60 commands, split by the SDK into 50 + 10', async () => {
     const { b24 } = await installedClient();
-    const before = emulator.stats.byMethod.get('batch') ?? 0;
+    const before = rig.emulator.stats.byMethod.get('batch') ?? 0;
     const calls = Array.from({ length: 60 }, () => ['app.info', {}] as [string, Record<string, never>]);
     const response = await b24.actions.v2.batchByChunk.make<{ CODE: string }>({
       calls,
@@ -98,7 +85,7 @@ describe('the official JS SDK against the emulator', () => {
     assert.ok(response.isSuccess, [...response.getErrorMessages()].join('; '));
     assert.equal(response.getData()!.length, 60);
     assert.ok(response.getData()!.every((info) => info.CODE === EMULATOR_CLIENT_ID));
-    assert.equal((emulator.stats.byMethod.get('batch') ?? 0) - before, 2);
+    assert.equal((rig.emulator.stats.byMethod.get('batch') ?? 0) - before, 2);
   });
 
   it('voximplant.user.get: METHOD_CONFIRM_WAITING, allowed by the administrator, then answered', async () => {
@@ -106,7 +93,7 @@ describe('the official JS SDK against the emulator', () => {
     const ask = () =>
       b24.actions.v2.call.make<Record<string, unknown>[]>({ method: 'voximplant.user.get', params: { USER_ID: [1] } });
     assert.equal(await errorCode(ask), 'METHOD_CONFIRM_WAITING');
-    const request = emulator.waiting().find((r) => r.memberId === portal.memberId)!;
+    const request = rig.emulator.waiting().find((r) => r.memberId === portal.memberId)!;
     assert.equal((await admin(`requests/${request.id}/allow`)).status, 200);
     const response = await ask();
     assert.ok(response.isSuccess);
@@ -125,10 +112,10 @@ describe('the official JS SDK against the emulator', () => {
     it(`an expired token (${region}) is refreshed by the SDK itself at its portal's OAuth server`, async () => {
       const { b24, portal } = await installedClient(region);
       assert.equal((await admin(`portals/${portal.memberId}/expire-tokens`)).status, 200);
-      const refreshes = emulator.authority.refreshes;
+      const refreshes = rig.emulator.authority.refreshes;
       const response = await b24.actions.v2.call.make<{ ID: number }>({ method: 'app.info' });
       assert.ok(response.isSuccess);
-      assert.equal(emulator.authority.refreshes - refreshes, 1, 'one refresh');
+      assert.equal(rig.emulator.authority.refreshes - refreshes, 1, 'one refresh');
       const auth = b24.auth.getAuthData();
       assert.equal(auth === false ? undefined : auth.member_id, portal.memberId);
     });

@@ -1,33 +1,23 @@
 /** REST and OAuth answers shaped as a portal's (docs/protocol.md sections 6 and 7, from the official docs and SDKs): paths, app.info, batch, errors. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
-import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
+import { before, describe, it } from 'node:test';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
 import { httpBuildQuery } from '../../src/protocol/index.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { emulatorRig } from '../helpers/emulator-rig.js';
 
-let receiver: Receiver;
-let running: RunningEmulator;
-let emulator: Emulator;
+const rig = emulatorRig();
 let token: string;
 let memberId: string;
 
 before(async () => {
-  receiver = await startReceiver();
-  emulator = new Emulator({ rateLimit: false });
-  running = await serveEmulator(emulator, { appUrl: receiver.url });
-  const { portal } = await emulator.install(`${receiver.url}/bitrix24/install`);
+  const { portal } = await rig.emulator.install(`${rig.receiver.url}/bitrix24/install`);
   memberId = portal.memberId;
-  token = String((receiver.at('/bitrix24/install')[0]!.form.auth as Record<string, string>).access_token);
-});
-after(async () => {
-  await running.close();
-  await receiver.close();
+  token = String((rig.receiver.at('/bitrix24/install')[0]!.form.auth as Record<string, string>).access_token);
 });
 
 /** A POST form-encoded like PHP's http_build_query. */
 const post = async (path: string, params: Parameters<typeof httpBuildQuery>[0]) => {
-  const response = await fetch(`${running.url}${path}`, {
+  const response = await fetch(`${rig.running.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: httpBuildQuery(params),
@@ -69,7 +59,7 @@ describe('REST answers as a portal gives them', () => {
   });
 
   it('takes the token as Authorization: Bearer and a JSON body too', async () => {
-    const response = await fetch(`${running.url}/rest/app.info`, {
+    const response = await fetch(`${rig.running.url}/rest/app.info`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: '{}',
@@ -115,7 +105,7 @@ describe('REST answers as a portal gives them', () => {
 
   it('voximplant.user.get answers the documented fields once allowed', async () => {
     assert.equal((await post('/rest/voximplant.user.get', { auth: token, USER_ID: [1, 2] })).status, 401);
-    await emulator.decide(emulator.waiting()[0]!.id, true);
+    await rig.emulator.decide(rig.emulator.waiting()[0]!.id, true);
     const { body } = await post('/rest/voximplant.user.get', { auth: token, USER_ID: [1, 2] });
     const users = body.result as Record<string, unknown>[];
     assert.deepEqual(
@@ -147,7 +137,7 @@ describe('OAuth answers as oauth.bitrix.info gives them', () => {
     });
 
   it('a refresh answers every field, domain oauth.bitrix.info; the refresh token is then spent (400 invalid_grant)', async () => {
-    const pair = emulator.issueTokens(emulator.portal(memberId));
+    const pair = rig.emulator.issueTokens(rig.emulator.portal(memberId));
     const { status, body } = await refresh({ refresh_token: pair.refresh_token });
     assert.equal(status, 200);
     assert.deepEqual(Object.keys(body).sort(), [
@@ -164,7 +154,7 @@ describe('OAuth answers as oauth.bitrix.info gives them', () => {
       'user_id',
     ]);
     assert.equal(body.domain, 'oauth.bitrix.info');
-    assert.equal(body.server_endpoint, `${running.url}/rest/`);
+    assert.equal(body.server_endpoint, `${rig.running.url}/rest/`);
     assert.deepEqual(await refresh({ refresh_token: pair.refresh_token }), {
       status: 400,
       body: { error: 'invalid_grant' },
@@ -173,7 +163,7 @@ describe('OAuth answers as oauth.bitrix.info gives them', () => {
   });
 
   it('unknown client_id answers HTTP 200 wrong_client; a wrong secret 400 invalid_client', async () => {
-    const pair = emulator.issueTokens(emulator.portal(memberId));
+    const pair = rig.emulator.issueTokens(rig.emulator.portal(memberId));
     assert.deepEqual(await refresh({ refresh_token: pair.refresh_token, client_id: 'app.unknown' }), {
       status: 200,
       body: { error: 'wrong_client' },
