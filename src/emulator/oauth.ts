@@ -66,7 +66,7 @@ export class OAuthAuthority {
   private readonly portals = new Map<string, PortalIdentity>();
   /** Successful refreshes, for tests that count them. */
   refreshes = 0;
-  /** Spent refresh tokens and their portal (the latest 10,000), so a second use counts against the right portal. */
+  /** Refresh tokens that work no more and their portal (the latest 10,000), so a use counts against the right portal. */
   private readonly spent = new Map<string, string>();
   /** Refreshes answered per portal: `ok` and refused with `invalid_grant`. */
   private readonly perPortal = new Map<string, { ok: number; invalidGrant: number }>();
@@ -155,7 +155,14 @@ export class OAuthAuthority {
   revoke(memberId: string, only?: 'refresh'): void {
     if (only !== 'refresh')
       for (const [token, grant] of this.access) if (grant.memberId === memberId) this.access.delete(token);
-    for (const [token, grant] of this.refresh) if (grant.memberId === memberId) this.refresh.delete(token);
+    for (const [token, grant] of this.refresh) if (grant.memberId === memberId) this.retire(token, memberId);
+  }
+
+  /** A refresh token that works no more (spent or revoked), remembered so that a use of it counts against its portal. */
+  private retire(token: string, memberId: string): void {
+    this.refresh.delete(token);
+    this.spent.set(token, memberId);
+    if (this.spent.size > 10_000) this.spent.delete(this.spent.keys().next().value!);
   }
 
   /** /oauth/token/ of the given region's server (GET query or POST form, as the official SDKs send it). */
@@ -166,16 +173,14 @@ export class OAuthAuthority {
     const token = query.get('refresh_token') ?? '';
     const grant = this.refresh.get(token);
     const portal = grant && this.portals.get(grant.memberId);
-    if (grant && grant.expiresAt <= this.now()) this.refresh.delete(token);
+    if (grant && grant.expiresAt <= this.now()) this.retire(token, grant.memberId);
     if (!grant || !portal || (portal.region ?? 'west') !== region || grant.expiresAt <= this.now()) {
       // A spent, expired or unknown refresh token: 400 with no description (docs/protocol.md#65-oauth-server-error-shapes).
       const owner = grant?.memberId ?? this.spent.get(token);
       if (owner) this.count(owner, 'invalidGrant');
       return { status: 400, body: { error: 'invalid_grant' } };
     }
-    this.refresh.delete(token);
-    this.spent.set(token, grant.memberId);
-    if (this.spent.size > 10_000) this.spent.delete(this.spent.keys().next().value!);
+    this.retire(token, grant.memberId);
     this.refreshes++;
     this.count(grant.memberId, 'ok');
     return { status: 200, body: this.issue(portal, grant.userId) };
