@@ -30,7 +30,7 @@ export interface TokenKeepAliveSettings {
   concurrency: number;
   /** The backoff's ceiling before the second attempt after a failure; doubles each time. Default 1 min. */
   retryDelayMs: number;
-  /** The longest pause between attempts. Default 1 h. */
+  /** The longest pause between attempts (the docs warn against needless refreshes). Default 1 day. */
   maxRetryDelayMs: number;
 }
 
@@ -39,7 +39,7 @@ export const defaultTokenKeepAliveSettings: TokenKeepAliveSettings = {
   pollMs: 60_000,
   concurrency: 2,
   retryDelayMs: 60_000,
-  maxRetryDelayMs: 3_600_000,
+  maxRetryDelayMs: 86_400_000,
 };
 
 /** A usable period of days, from the option or B24_TOKENS_REFRESH_EVERY_DAYS; throws a message naming the fault. */
