@@ -5,12 +5,10 @@
  * Time passes by moving the app's clock (createApp's `clock`) and the emulator's together, never by waiting.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { afterEach, describe, it } from 'node:test';
-import { createLogger } from '../../src/core/logger.js';
 import { ConfigurationError, createApp, PortalUnavailableError, type AppOptions } from '../../src/index.js';
 import { postgresStore } from '../../src/store/postgres.js';
-import { eventually } from '../helpers/app.js';
+import { capturedLogger, eventually } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, postgresUnavailable, type FreshDatabase } from '../helpers/postgres.js';
 import { describeUnless } from '../helpers/skip.js';
@@ -49,17 +47,6 @@ function clocks() {
 }
 
 const keepAlive: AppOptions = { tokens: { pollMs: 10, retryDelayMs: 20, maxRetryDelayMs: 50 } };
-
-function captured() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'info', destination }) };
-}
 
 const engines = [
   { name: 'SQLite', skip: false as const },
@@ -157,7 +144,7 @@ describe('tokens that never lapse', () => {
     stack = await startStack({ app: { ...keepAlive, clock: time.of(0) } });
     const s = stack;
     await s.app.close();
-    const { lines, logger } = captured();
+    const { lines, logger } = capturedLogger('info');
     const misconfigured = s.newApp({ clientSecret: 'not-the-secret', clock: time.of(1), logger });
     await misconfigured.ready();
     time.advance(s, 31);
@@ -176,7 +163,7 @@ for (const engine of engines) {
   describeUnless(`a refresh token refused for good (${engine.name})`, engine.skip, () => {
     it('idle past the refresh token’s 180 days: needs_reinstall in the CLI, metrics and log; calls and parked calls fail with PortalUnavailableError; ONAPPINSTALL heals it', async () => {
       const time = clocks();
-      const { lines, logger } = captured();
+      const { lines, logger } = capturedLogger('info');
       stack = await open(engine.name, { ...keepAlive, clock: time.of(0), logger });
       const s = stack;
       const secrets = await s.app.store.db.selectFrom('installations').selectAll().executeTakeFirstOrThrow();
