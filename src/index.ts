@@ -9,7 +9,8 @@ export type { BindResult } from './core/binding.js';
 export type { CallOptions, CallOutcome, PortalClient } from './core/portal-client.js';
 export type { ResumeContext, ResumeHandler, ResumeOutcome } from './core/continuation-task.js';
 export type { ParkedCallSettings } from './core/parked-call-settings.js';
-export { PortalUnavailableError } from './core/tokens.js';
+export { PortalUnavailableError } from './core/portal-unavailable.js';
+export type { TokenKeepAliveSettings } from './core/token-keepalive-task.js';
 export type { BatchAnswer, BatchCommand, RestSettings } from './rest/client.js';
 export {
   AccessDenied,

@@ -12,9 +12,16 @@ import { Runner } from '../core/runner.js';
 import { portalClient, type PortalClient } from '../core/portal-client.js';
 import { Receiver, type IncomingBody, type Receipt } from '../core/receiver.js';
 import { InstallationTokens } from '../core/tokens.js';
+import {
+  defaultTokenKeepAliveSettings,
+  refreshEveryDays,
+  TokenKeepAliveTask,
+  type TokenKeepAliveSettings,
+} from '../core/token-keepalive-task.js';
+import { TokenRefresher } from '../core/token-refresh.js';
 import type { InboxEntry, Permission } from '../core/views.js';
 import { RestClient, type RestSettings } from '../rest/client.js';
-import { parseOAuthServers } from '../rest/oauth.js';
+import { credentialsFrom, parseOAuthServers } from '../rest/oauth.js';
 import { OriginProver } from '../core/proof-of-origin.js';
 import { defaultVerificationLimits, type VerificationLimits } from '../core/verification-budget.js';
 import type { InboxQuery } from '../store/inbox.js';
@@ -60,7 +67,15 @@ export interface AppOptions {
   inbox?: Partial<InboxWorkerSettings>;
   parkedCalls?: Partial<ParkedCallSettings>;
   rest?: Partial<RestSettings>;
-  /** Run the handler and parked-call workers in this process. Default true. */
+  /**
+   * The token keep-alive: every installation whose tokens came from the OAuth server more than `refreshEveryDays`
+   * ago (default B24_TOKENS_REFRESH_EVERY_DAYS, else 30; below 180, the refresh token's life) is refreshed, so a quiet
+   * portal never loses access. Runs with the workers when the app has OAuth credentials.
+   */
+  tokens?: Partial<TokenKeepAliveSettings>;
+  /** Milliseconds now for the token keep-alive (the age of a pair). Default Date.now; tests move it forward. */
+  clock?: () => number;
+  /** Run the handler, parked-call and token keep-alive workers in this process. Default true. */
   workers?: boolean;
 }
 
@@ -119,11 +134,14 @@ export function createApp(options: AppOptions = {}): B24App {
   const metrics = createMetrics(store);
   const handlers = new Map<string, EventHandler[]>();
   const resumers = new Map<string, ResumeHandler>();
-  const rest = new RestClient(
-    new InstallationTokens(store, oauth, metrics.countRefresh),
-    options.rest,
-    metrics.observeRest,
-  );
+  const keepAlive: TokenKeepAliveSettings = {
+    ...defaultTokenKeepAliveSettings,
+    ...options.tokens,
+    refreshEveryDays: refreshEveryDays(options.tokens?.refreshEveryDays ?? process.env.B24_TOKENS_REFRESH_EVERY_DAYS),
+  };
+  const clock = options.clock ?? Date.now;
+  const refresher = new TokenRefresher(store, oauth, log, clock, metrics.countRefresh);
+  const rest = new RestClient(new InstallationTokens(store, refresher), options.rest, metrics.observeRest);
 
   const bind = async (memberId: string) => {
     if (!publicUrl)
@@ -146,6 +164,8 @@ export function createApp(options: AppOptions = {}): B24App {
     )
     .add(new ReplayTask(store, rest, parkedCallSettings, log, () => runner.wake('continuations')))
     .add(new ContinuationTask(store, (name) => resumers.get(name), parkedCallSettings));
+  // Without credentials no token can be refreshed (the server says so at start).
+  if (credentialsFrom(oauth)) runner.add(new TokenKeepAliveTask(store, refresher, keepAlive, clock));
   const wakeWorkers = () => runner.wake();
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;

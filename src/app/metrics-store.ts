@@ -8,7 +8,7 @@ import type { Store } from '../store/schema.js';
 import { inboxBacklog, installationsByStatus, parkedCallsByState } from '../store/stats.js';
 
 const PARKED_STATES = ['waiting', 'ready', 'done', 'denied', 'failed'] as const;
-const INSTALLATION_STATUSES = ['installing', 'active', 'uninstalled'] as const;
+const INSTALLATION_STATUSES = ['installing', 'active', 'needs_reinstall', 'uninstalled'] as const;
 
 export function storeGauges(store: Store, registry: Registry): void {
   const registers = [registry];

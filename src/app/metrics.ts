@@ -16,6 +16,16 @@ const eventLabel = (name: string | undefined) => (name && isKnownEvent(name) ? n
 /** Method names are the app's own, but a CLI user may type anything: only plain names, bounded in length. */
 const methodLabel = (name: string) => (/^[a-z0-9_.]{1,64}$/.test(name.toLowerCase()) ? name.toLowerCase() : 'other');
 
+/** OAuth error codes worth their own label; any other is `other`. */
+const REFRESH_FAILURES = new Set([
+  'invalid_grant',
+  'wrong_client',
+  'invalid_client',
+  'oauth_unreachable',
+  'oauth_timeout',
+  'oauth_error',
+]);
+
 export function createMetrics(store?: Store) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'b24_events_' });
@@ -77,6 +87,12 @@ export function createMetrics(store?: Store) {
     labelNames: ['outcome'] as const,
     registers,
   });
+  const refreshFailures = new Counter({
+    name: 'b24_events_token_refresh_failures_total',
+    help: 'OAuth token refreshes that failed, by reason (invalid_grant, wrong_client, invalid_client, oauth_unreachable, ...).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
   if (store) storeGauges(store, registry);
 
   return {
@@ -104,8 +120,9 @@ export function createMetrics(store?: Store) {
       restCalls.inc({ method: methodLabel(observation.method), outcome: restOutcome(observation.error) });
       restDuration.observe({ method: methodLabel(observation.method) }, observation.seconds);
     },
-    countRefresh(ok: boolean) {
-      refreshes.inc({ outcome: ok ? 'ok' : 'failed' });
+    countRefresh(outcome: { ok: true } | { ok: false; code: string }) {
+      refreshes.inc({ outcome: outcome.ok ? 'ok' : 'failed' });
+      if (!outcome.ok) refreshFailures.inc({ reason: REFRESH_FAILURES.has(outcome.code) ? outcome.code : 'other' });
     },
   };
 }

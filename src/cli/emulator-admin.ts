@@ -163,9 +163,21 @@ export function adminCommands(): Command[] {
       (a: { expired: number }) => `${a.expired} access token(s) expired.`,
     ),
     action(
-      memberIdOption(admin('revoke-token', "revoke the portal's access and refresh tokens")),
-      (_a, o) => ['POST', portalPath(o, 'revoke-tokens')],
-      () => 'Tokens revoked.',
+      memberIdOption(admin('revoke-token', "revoke the portal's access and refresh tokens")).option(
+        '--refresh-only',
+        'revoke only the refresh tokens: access tokens work until they expire, then a refresh answers invalid_grant',
+        false,
+      ),
+      (_a, o) => ['POST', portalPath(o, 'revoke-tokens'), { refreshOnly: o.refreshOnly }],
+      (a: { revoked: string }) => (a.revoked === 'refresh' ? 'Refresh tokens revoked.' : 'Tokens revoked.'),
+    ),
+    action(
+      admin(
+        'advance-clock',
+        "move the portal's clock forward: tokens age (refresh tokens live 180 days)",
+      ).requiredOption('--days <n>', 'days to move forward', wholeNumber('--days', 0)),
+      (_a, o) => ['POST', '/admin/clock', { advanceSeconds: Number(o.days) * 86_400 }],
+      (a: { now: string }) => `The portal's clock now says ${a.now}.`,
     ),
     action(
       admin('requests', 'list requests waiting for the administrator'),

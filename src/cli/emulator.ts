@@ -26,6 +26,7 @@ interface StartOptions {
   clientSecret: string;
   confirmMethod: string[];
   tokenTtl: number;
+  refreshTokenTtl: number;
   rateLimit: string;
 }
 
@@ -37,6 +38,7 @@ function start(options: StartOptions) {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       accessTtlSeconds: options.tokenTtl,
+      refreshTtlSeconds: options.refreshTokenTtl * 86_400,
       rateLimit: limit,
       confirmMethods: ['voximplant.user.get', ...options.confirmMethod],
     });
@@ -98,6 +100,12 @@ export function emulatorCommand(): Command {
       [],
     )
     .option('--token-ttl <seconds>', 'access token lifetime', wholeNumber('--token-ttl'), 3600)
+    .option(
+      '--refresh-token-ttl <days>',
+      'refresh token lifetime (a refresh after it answers invalid_grant)',
+      wholeNumber('--refresh-token-ttl'),
+      180,
+    )
     .option('--rate-limit <rate/burst>', 'per-portal request limit, or off', '2/50');
   command.action(async (options: StartOptions) => start(options)());
 

@@ -14,8 +14,9 @@ export function installationsCommand(): Command {
   )
     .action(async (options: DbOptions & { json: boolean }) =>
       openApp(options, async (app) => {
+        const installations = await app.installations.list();
         print<InstallationView>(
-          await app.installations.list(),
+          installations,
           options.json,
           [
             ['MEMBER ID', (i) => i.memberId],
@@ -25,9 +26,15 @@ export function installationsCommand(): Command {
             ['OAUTH SERVER', (i) => (i.oauthServer ? new URL(i.oauthServer).host : '-')],
             ['APP TOKEN', (i) => i.applicationTokenFingerprint],
             ['INSTALLED AT', (i) => i.installedAt],
+            ['TOKENS REFRESHED AT', (i) => i.tokensRefreshedAt],
           ],
           'No installations.',
         );
+        const lost = installations.filter((i) => i.status === 'needs_reinstall');
+        if (!options.json && lost.length > 0)
+          process.stdout.write(
+            `\n${lost.length} installation(s) need reinstalling: the OAuth server refused their refresh token (${lost.map((i) => `${i.memberId}: ${i.refreshError ?? 'refused'}`).join('; ')}). Until an administrator of the portal installs the app again, calls to it fail.\n`,
+          );
       }),
     )
     .addCommand(addCommand());

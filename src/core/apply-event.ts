@@ -5,7 +5,7 @@ import { decideParkedCalls } from '../store/parked-calls.js';
 import { recordDecision } from '../store/permissions.js';
 import type { Db } from '../store/schema.js';
 import { tokenExpiry } from '../rest/oauth.js';
-import { saveProvedInstallation } from './installations.js';
+import { freshPairState, saveProvedInstallation } from './installations.js';
 import type { Proof } from './proof-of-origin.js';
 
 /** Clocks differ by a little; a `ts` further ahead than this is not believed for ordering decisions. */
@@ -40,7 +40,8 @@ export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Da
           now,
         });
       } else {
-        // ONAPPUPDATE proved by the stored token: its own tokens are fresher than the stored ones.
+        // ONAPPUPDATE proved by the stored token: its own tokens are fresher than the stored ones (and with a
+        // refresh token of its own, it heals an installation that needed reinstalling).
         const { auth, data } = event as RawEvent<'ONAPPUPDATE'>;
         await updateInstallation(db, memberId, {
           access_token: auth.access_token,
@@ -48,6 +49,12 @@ export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Da
           access_expires_at: tokenExpiry(auth, now),
           version: data.VERSION,
           updated_at: at,
+          ...(auth.refresh_token
+            ? {
+                ...freshPairState(at),
+                ...(proof.installation.status === 'needs_reinstall' ? { status: 'active' as const } : {}),
+              }
+            : {}),
         });
       }
       return;

@@ -15,6 +15,21 @@ export interface ProvedInstall {
   now: Date;
 }
 
+/**
+ * A pair just came from the OAuth server: its age starts now, past failures are forgotten, and a refresh of the pair
+ * it replaces loses its lease (that refresh's write-back then changes nothing). A portal that needed reinstalling is
+ * healed by the install that brings it.
+ */
+export const freshPairState = (at: string) =>
+  ({
+    tokens_refreshed_at: at,
+    refresh_attempts: 0,
+    refresh_retry_at: null,
+    refresh_error: null,
+    locked_until: null,
+    lease_owner: null,
+  }) as const;
+
 /** Stores an install (first, repeated or an update) with the fresh tokens of the OAuth answer that proved it. */
 export async function saveProvedInstallation(
   db: Db,
@@ -36,9 +51,11 @@ export async function saveProvedInstallation(
     scope: tokens.scope ?? previous?.scope ?? null,
     status: install.status,
     version: install.version ?? previous?.version ?? null,
-    installed_at: previous?.status === 'active' ? previous.installed_at : at,
+    // A portal that had to reinstall never lost the app: its first install stays the install time.
+    installed_at: previous?.status === 'active' || previous?.status === 'needs_reinstall' ? previous.installed_at : at,
     updated_at: at,
     uninstalled_at: null,
+    ...freshPairState(at),
   });
 }
 

@@ -153,8 +153,8 @@ export class OriginProver {
     }
     // Any user who opens an app with a UI gets a refresh token of their own: a refresh proves the portal, not the
     // sender. Replacing an active installation's application_token therefore takes an administrator's token.
-    const replacesToken =
-      installation?.status === 'active' && !secretsEqual(installation.application_token, input.applicationToken);
+    const installed = installation?.status === 'active' || installation?.status === 'needs_reinstall';
+    const replacesToken = installed && !secretsEqual(installation.application_token, input.applicationToken);
     if (replacesToken && !(await this.isAdministrator(tokens))) {
       this.budget.remember(
         key,

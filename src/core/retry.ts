@@ -22,6 +22,8 @@ export interface Failure {
   error: string;
   /** After attempt `attempt` (1, 2, ...) failed: when to run again (ISO time), or undefined when it was the last. */
   retryAt(attempt: number): string | undefined;
+  /** The error itself, for a task whose write-back depends on what failed (never to store or log as it is). */
+  cause: unknown;
 }
 
 /** An error as one line for storage and logs (redact it before either). */
@@ -39,6 +41,7 @@ export async function failureOf(
   const secrets = await installationSecrets(store.db, memberId).catch(() => []);
   return {
     error: redactText(errorText(error), secrets),
+    cause: error,
     retryAt: (attempt) =>
       retryable && attempt < policy.maxAttempts
         ? new Date(Date.now() + backoffDelay(attempt, policy.baseMs, policy.maxMs)).toISOString()

@@ -1,32 +1,31 @@
 /**
- * Access tokens from the installations table, refreshed at the OAuth server one at a time per portal. A refresh
- * token works once: concurrent callers share one refresh, and the new pair is stored before anyone uses it.
+ * Access tokens from the installations table, refreshed when a call needs it. A refresh token works once: callers in
+ * this process share one refresh per portal, and across instances (and with the keep-alive task) the refresh lease
+ * on the installation decides who spends it; the others wait for the lease and use the pair it stored.
  */
-import { B24EventsError } from '../protocol/index.js';
-import {
-  credentialsFrom,
-  hostOf,
-  oauthServerFor,
-  refreshTokens,
-  tokenExpiry,
-  type OAuthSettings,
-} from '../rest/oauth.js';
+import { randomUUID } from 'node:crypto';
 import type { PortalAccess, TokenSource } from '../rest/client.js';
-import { getInstallation, rotateTokens } from '../store/installations.js';
+import { getInstallation } from '../store/installations.js';
+import { leaseFor } from '../store/lease.js';
 import type { Installation, Store } from '../store/schema.js';
+import { leaseRefresh, releaseRefresh } from '../store/token-refresh.js';
+import { PortalUnavailableError, unavailable } from './portal-unavailable.js';
+import { grantLost, type TokenRefresher } from './token-refresh.js';
 
-export class PortalUnavailableError extends B24EventsError {
-  constructor(memberId: string, why: string) {
-    super('portal_unavailable', `REST calls to member_id ${memberId} are not possible: ${why}`, 409, { memberId });
-  }
-}
+export { PortalUnavailableError } from './portal-unavailable.js';
+
+/** Longer than a refresh can take (the OAuth request's own timeout is 10 s): a holder that died frees it by then. */
+export const REFRESH_LEASE_MS = 60_000;
+/** How often a caller looks whether the lease another holds was released. */
+const LEASE_POLL_MS = 50;
 
 function accessOf(row: Installation): PortalAccess {
-  if (row.status !== 'active') throw new PortalUnavailableError(row.member_id, `its installation is ${row.status}.`);
+  if (row.status !== 'active') throw unavailable(row);
   if (!row.access_token || !row.client_endpoint) {
     throw new PortalUnavailableError(
       row.member_id,
       'the installation has no OAuth tokens (it was registered by hand, or uninstalled).',
+      row.status,
     );
   }
   return {
@@ -42,15 +41,11 @@ export class InstallationTokens implements TokenSource {
 
   constructor(
     private readonly store: Store,
-    private readonly oauth: OAuthSettings,
-    /** Told of each refresh sent to an OAuth server: whether it answered new tokens. */
-    private readonly onRefresh: (ok: boolean) => void = () => {},
+    private readonly refresher: TokenRefresher,
   ) {}
 
   async current(memberId: string): Promise<PortalAccess> {
-    const row = await getInstallation(this.store.db, memberId);
-    if (!row) throw new PortalUnavailableError(memberId, 'no installation is known for it.');
-    return accessOf(row);
+    return accessOf(await this.installation(memberId));
   }
 
   refresh(memberId: string, stale: PortalAccess): Promise<PortalAccess> {
@@ -62,45 +57,46 @@ export class InstallationTokens implements TokenSource {
     return pending;
   }
 
-  private async refreshNow(memberId: string, stale: PortalAccess): Promise<PortalAccess> {
+  private async installation(memberId: string): Promise<Installation> {
     const row = await getInstallation(this.store.db, memberId);
     if (!row) throw new PortalUnavailableError(memberId, 'no installation is known for it.');
-    // Someone (another call, another instance) refreshed already: use theirs.
-    if (row.access_token && row.access_token !== stale.accessToken) return accessOf(row);
-    const credentials = credentialsFrom(this.oauth);
-    if (!credentials)
-      throw new PortalUnavailableError(
-        memberId,
-        'its token expired and B24_CLIENT_ID / B24_CLIENT_SECRET are not configured to refresh it.',
-      );
-    if (!row.refresh_token)
-      throw new PortalUnavailableError(memberId, 'its token expired and there is no refresh token.');
-    // The portal's own region's server (docs/protocol.md#73-two-oauth-servers); rows from before regions were kept: by server_endpoint.
-    const server = oauthServerFor(this.oauth.servers, row.oauth_server ?? row.server_endpoint);
-    if (!server)
-      throw new PortalUnavailableError(
-        memberId,
-        `its OAuth server ${hostOf(row.oauth_server ?? row.server_endpoint)} is not in B24_OAUTH_URL.`,
-      );
-    const sent = refreshTokens(server, credentials, row.refresh_token);
-    sent.then(
-      () => this.onRefresh(true),
-      () => this.onRefresh(false),
-    );
-    const answer = await sent.catch(async (error: unknown) => {
-      // Another instance may have spent the refresh token first; then its new pair is in the store.
-      const now = await getInstallation(this.store.db, memberId);
-      if (now?.access_token && now.access_token !== stale.accessToken) return undefined;
+    return row;
+  }
+
+  private async refreshNow(memberId: string, stale: PortalAccess): Promise<PortalAccess> {
+    for (;;) {
+      // Someone (another call, another instance, the keep-alive) refreshed already: use theirs.
+      const seen = await this.installation(memberId);
+      if (seen.access_token !== stale.accessToken) return accessOf(seen);
+      accessOf(seen);
+      const lease = leaseFor(`refresh/${randomUUID()}`, REFRESH_LEASE_MS);
+      const row = await leaseRefresh(this.store.db, memberId, lease);
+      if (!row) {
+        await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+        continue;
+      }
+      if (row.access_token !== stale.accessToken || row.status !== 'active') {
+        await releaseRefresh(this.store.db, memberId, lease.owner);
+        return accessOf(row);
+      }
+      return this.spend(row, lease.owner);
+    }
+  }
+
+  /** Spends the refresh token under the lease: the new pair, or PortalUnavailableError when it was refused for good. */
+  private async spend(row: Installation, owner: string): Promise<PortalAccess> {
+    try {
+      const answer = await this.refresher.send(row);
+      await this.refresher.stored(row, owner, answer);
+    } catch (error) {
+      if (grantLost(error)) await this.refresher.lost(row, owner, error);
+      else await releaseRefresh(this.store.db, row.member_id, owner);
+      const now = await this.installation(row.member_id);
+      if (now.status === 'needs_reinstall') throw unavailable(now);
+      // An install brought a new pair while this refresh was on its way: that one works.
+      if (now.access_token && now.access_token !== row.access_token) return accessOf(now);
       throw error;
-    });
-    if (!answer) return this.current(memberId);
-    const at = new Date();
-    await rotateTokens(this.store.db, memberId, row.refresh_token, {
-      accessToken: answer.access_token,
-      refreshToken: answer.refresh_token,
-      expiresAt: tokenExpiry(answer, at),
-      at: at.toISOString(),
-    });
-    return this.current(memberId);
+    }
+    return this.current(row.member_id);
   }
 }

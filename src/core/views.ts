@@ -14,6 +14,10 @@ export function installationView(row: Installation) {
     applicationTokenFingerprint: fingerprint(row.application_token),
     hasTokens: row.access_token !== null,
     accessExpiresAt: row.access_expires_at,
+    /** When the stored pair last came from the OAuth server; the keep-alive refreshes it every refreshEveryDays. */
+    tokensRefreshedAt: row.tokens_refreshed_at,
+    /** Why the last refresh failed (no secret): for needs_reinstall, the OAuth server's refusal. */
+    refreshError: row.refresh_error,
     installedAt: row.installed_at,
     updatedAt: row.updated_at,
     uninstalledAt: row.uninstalled_at,

@@ -33,6 +33,7 @@ const portalView = (emulator: Emulator, memberId: string) => {
     version: p.version,
     installBindingId: p.installBinding.id,
     bindings,
+    refreshes: emulator.authority.refreshesOf(memberId),
   };
 };
 
@@ -105,9 +106,11 @@ async function portalAction(
     }
     case 'expire-tokens':
       return { status: 200, body: { memberId, expired: emulator.expireTokens(memberId) } };
-    case 'revoke-tokens':
-      emulator.revokeTokens(memberId);
-      return { status: 200, body: { memberId, revoked: true } };
+    case 'revoke-tokens': {
+      const refreshOnly = yes(body.refreshOnly);
+      emulator.revokeTokens(memberId, refreshOnly ? 'refresh' : undefined);
+      return { status: 200, body: { memberId, revoked: refreshOnly ? 'refresh' : 'all' } };
+    }
   }
   return undefined;
 }
@@ -131,6 +134,10 @@ export async function handleAdmin(
       return { status: 200, body: emulator.deliveries };
     if (method !== 'POST') return notFound;
     if (parts[0] === 'install' && parts.length === 1) return await install(emulator, body, context);
+    if (parts[0] === 'clock' && parts.length === 1) {
+      const seconds = Number(body.advanceSeconds);
+      return { status: 200, body: { now: emulator.advanceClock(seconds * 1000).toISOString() } };
+    }
     if (parts[0] === 'portals' && parts.length === 3)
       return (await portalAction(emulator, parts[1]!, parts[2]!, body)) ?? notFound;
     if (parts[0] === 'requests' && parts.length === 3 && (parts[2] === 'allow' || parts[2] === 'deny')) {

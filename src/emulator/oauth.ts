@@ -1,7 +1,8 @@
 /**
  * The emulator's OAuth servers, as docs/protocol.md sections 4 and 7 describe Bitrix24's: token pairs per portal and user,
- * access tokens that expire, refresh tokens that work once and only at their own region's server, and the answers
- * and error codes of /oauth/token/ (wrong_client with HTTP 200, invalid_client and invalid_grant with 400).
+ * access tokens that expire, refresh tokens that work once, only at their own region's server and for a limited life
+ * (180 days, docs/protocol.md#78-refresh-tokens-live-180-days), and the answers and error codes of /oauth/token/
+ * (wrong_client with HTTP 200, invalid_client and invalid_grant with 400).
  */
 import { randomBytes } from 'node:crypto';
 
@@ -45,7 +46,12 @@ interface AccessGrant {
 interface RefreshGrant {
   memberId: string;
   userId: number;
+  /** When it stops working (milliseconds, the authority's clock). */
+  expiresAt: number;
 }
+
+/** A refresh token's life on Bitrix24. */
+export const REFRESH_TOKEN_TTL_SECONDS = 180 * 86_400;
 
 export const newSecret = (bytes = 16): string => randomBytes(bytes).toString('hex');
 
@@ -60,12 +66,33 @@ export class OAuthAuthority {
   private readonly portals = new Map<string, PortalIdentity>();
   /** Successful refreshes, for tests that count them. */
   refreshes = 0;
+  /** Refresh tokens that work no more and their portal (the latest 10,000), so a use counts against the right portal. */
+  private readonly spent = new Map<string, string>();
+  /** Refreshes answered per portal: `ok` and refused with `invalid_grant`. */
+  private readonly perPortal = new Map<string, { ok: number; invalidGrant: number }>();
 
   constructor(
     readonly clientId: string,
     readonly clientSecret: string,
-    readonly options: { accessTtlSeconds?: number; scope?: string; now?: () => number } = {},
+    readonly options: {
+      accessTtlSeconds?: number;
+      /** Default 180 days. */
+      refreshTtlSeconds?: number;
+      scope?: string;
+      now?: () => number;
+    } = {},
   ) {}
+
+  /** What the OAuth server answered to refreshes of a portal's tokens so far. */
+  refreshesOf(memberId: string): { ok: number; invalidGrant: number } {
+    return { ...(this.perPortal.get(memberId) ?? { ok: 0, invalidGrant: 0 }) };
+  }
+
+  private count(memberId: string, outcome: 'ok' | 'invalidGrant'): void {
+    const counts = this.perPortal.get(memberId) ?? { ok: 0, invalidGrant: 0 };
+    counts[outcome]++;
+    this.perPortal.set(memberId, counts);
+  }
 
   private now(): number {
     return this.options.now?.() ?? Date.now();
@@ -89,7 +116,12 @@ export class OAuthAuthority {
       refresh_token: newSecret(),
     };
     this.access.set(pair.access_token, { memberId: portal.memberId, userId, expiresAt: pair.expires * 1000 });
-    this.refresh.set(pair.refresh_token, { memberId: portal.memberId, userId });
+    const refreshTtl = this.options.refreshTtlSeconds ?? REFRESH_TOKEN_TTL_SECONDS;
+    this.refresh.set(pair.refresh_token, {
+      memberId: portal.memberId,
+      userId,
+      expiresAt: this.now() + refreshTtl * 1000,
+    });
     return pair;
   }
 
@@ -119,10 +151,18 @@ export class OAuthAuthority {
     return count;
   }
 
-  /** Forgets every token of a portal (an uninstall). */
-  revoke(memberId: string): void {
-    for (const [token, grant] of this.access) if (grant.memberId === memberId) this.access.delete(token);
-    for (const [token, grant] of this.refresh) if (grant.memberId === memberId) this.refresh.delete(token);
+  /** Forgets every token of a portal (an uninstall), or only its refresh tokens (access tokens work until they expire). */
+  revoke(memberId: string, only?: 'refresh'): void {
+    if (only !== 'refresh')
+      for (const [token, grant] of this.access) if (grant.memberId === memberId) this.access.delete(token);
+    for (const [token, grant] of this.refresh) if (grant.memberId === memberId) this.retire(token, memberId);
+  }
+
+  /** A refresh token that works no more (spent or revoked), remembered so that a use of it counts against its portal. */
+  private retire(token: string, memberId: string): void {
+    this.refresh.delete(token);
+    this.spent.set(token, memberId);
+    if (this.spent.size > 10_000) this.spent.delete(this.spent.keys().next().value!);
   }
 
   /** /oauth/token/ of the given region's server (GET query or POST form, as the official SDKs send it). */
@@ -133,10 +173,16 @@ export class OAuthAuthority {
     const token = query.get('refresh_token') ?? '';
     const grant = this.refresh.get(token);
     const portal = grant && this.portals.get(grant.memberId);
-    if (!grant || !portal || (portal.region ?? 'west') !== region)
+    if (grant && grant.expiresAt <= this.now()) this.retire(token, grant.memberId);
+    if (!grant || !portal || (portal.region ?? 'west') !== region || grant.expiresAt <= this.now()) {
+      // A spent, expired or unknown refresh token: 400 with no description (docs/protocol.md#65-oauth-server-error-shapes).
+      const owner = grant?.memberId ?? this.spent.get(token);
+      if (owner) this.count(owner, 'invalidGrant');
       return { status: 400, body: { error: 'invalid_grant' } };
-    this.refresh.delete(token);
+    }
+    this.retire(token, grant.memberId);
     this.refreshes++;
+    this.count(grant.memberId, 'ok');
     return { status: 200, body: this.issue(portal, grant.userId) };
   }
 }

@@ -45,6 +45,8 @@ export class Emulator {
   /** The east region's OAuth server. */
   eastUrl = 'http://127.0.0.1';
   private nextBindingId = 1;
+  /** How far `advanceClock` has moved the portal's clock. */
+  private clockOffsetMs = 0;
 
   constructor(readonly options: EmulatorOptions = {}) {
     this.authority = new OAuthAuthority(
@@ -52,9 +54,23 @@ export class Emulator {
       options.clientSecret ?? EMULATOR_CLIENT_SECRET,
       {
         accessTtlSeconds: options.accessTtlSeconds ?? 3600,
+        ...(options.refreshTtlSeconds === undefined ? {} : { refreshTtlSeconds: options.refreshTtlSeconds }),
+        now: () => this.now(),
       },
     );
     this.confirmMethods = new Set((options.confirmMethods ?? ['voximplant.user.get']).map((m) => m.toLowerCase()));
+  }
+
+  /** The portal's clock: token lifetimes run on it. */
+  now(): number {
+    return (this.options.now ?? Date.now)() + this.clockOffsetMs;
+  }
+
+  /** Time passes on the portal (tokens age): for trying what a quiet month, or half a year, does. */
+  advanceClock(ms: number): Date {
+    if (!Number.isFinite(ms) || ms < 0) throw new EmulatorError('the clock only moves forward, by a number of seconds');
+    this.clockOffsetMs += ms;
+    return new Date(this.now());
   }
 
   get restEndpoint(): string {
@@ -227,9 +243,10 @@ export class Emulator {
     return this.authority.expireAll(memberId);
   }
 
-  revokeTokens(memberId: string): void {
+  /** Revokes the portal's tokens; `refresh` only its refresh tokens (the next refresh answers invalid_grant). */
+  revokeTokens(memberId: string, only?: 'refresh'): void {
     this.portal(memberId);
-    this.authority.revoke(memberId);
+    this.authority.revoke(memberId, only);
   }
 
   waiting(): ConfirmationRequest[] {

@@ -7,6 +7,10 @@ export interface EmulatorOptions {
   clientSecret?: string;
   /** Access token lifetime. Default 3600 s. */
   accessTtlSeconds?: number;
+  /** Refresh token lifetime: a refresh after it answers 400 invalid_grant. Default 180 days. */
+  refreshTtlSeconds?: number;
+  /** The portal's clock (milliseconds), which token lifetimes follow. Default Date.now; `advanceClock` moves it on. */
+  now?: () => number;
   /** Per-portal request limit; false turns it off. Default 2/s, burst 50. */
   rateLimit?: RateLimit | false;
   /** Methods that need the administrator's confirmation. Default: voximplant.user.get. */

@@ -38,23 +38,3 @@ export async function updateInstallation(
 ): Promise<void> {
   await db.updateTable('installations').set(changes).where('member_id', '=', memberId).execute();
 }
-
-/** Stores a refreshed pair, only if the refresh token it replaces is still the stored one (a refresh token works once). */
-export async function rotateTokens(
-  db: Db,
-  memberId: string,
-  spentRefreshToken: string,
-  fresh: { accessToken: string; refreshToken: string; expiresAt: string; at: string },
-): Promise<void> {
-  await db
-    .updateTable('installations')
-    .set({
-      access_token: fresh.accessToken,
-      refresh_token: fresh.refreshToken,
-      access_expires_at: fresh.expiresAt,
-      updated_at: fresh.at,
-    })
-    .where('member_id', '=', memberId)
-    .where('refresh_token', '=', spentRefreshToken)
-    .execute();
-}

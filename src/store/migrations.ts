@@ -133,6 +133,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('inbox').addColumn('lease_owner', 'text').execute();
       },
     },
+    '006_token_keepalive': {
+      async up(db: Kysely<unknown>) {
+        // Refresh tokens live 180 days (docs/protocol.md#78-refresh-tokens-live-180-days): the keep-alive task
+        // refreshes installations by the age of their tokens, under a lease per installation.
+        for (const column of [
+          'tokens_refreshed_at',
+          'refresh_retry_at',
+          'refresh_error',
+          'locked_until',
+          'lease_owner',
+        ])
+          await db.schema.alterTable('installations').addColumn(column, 'text').execute();
+        await db.schema
+          .alterTable('installations')
+          .addColumn('refresh_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        // Every write of a token pair so far also set updated_at (install, update, refresh): the best age we have.
+        await sql`update installations set tokens_refreshed_at = updated_at`.execute(db);
+        await db.schema
+          .createIndex('installations_token_age')
+          .on('installations')
+          .columns(['status', 'tokens_refreshed_at'])
+          .execute();
+      },
+    },
   };
 }
 

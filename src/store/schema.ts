@@ -1,7 +1,11 @@
 /** Table types shared by every adapter. Times are ISO-8601 UTC strings, which sort as text on both engines. */
 import type { Generated, Kysely, Selectable, Transaction } from 'kysely';
 
-export type InstallationStatus = 'installing' | 'active' | 'uninstalled';
+/**
+ * `needs_reinstall`: the OAuth server refused the stored refresh token (invalid_grant, wrong_client), so the app has
+ * no access to the portal until its administrator installs the app again; events are still accepted.
+ */
+export type InstallationStatus = 'installing' | 'active' | 'needs_reinstall' | 'uninstalled';
 export type InboxStatus = 'pending' | 'processing' | 'done' | 'failed';
 export type PermissionState = 'waiting' | 'granted' | 'denied';
 
@@ -23,6 +27,20 @@ export interface InstallationsTable {
   uninstalled_at: string | null;
   /** The region's OAuth server, chosen from the allowlist by the origin of server_endpoint; null on old rows. */
   oauth_server: string | null;
+  /** When the stored pair last came from the OAuth server (install, update, refresh): the token keep-alive's clock. */
+  tokens_refreshed_at: string | null;
+  /** Keep-alive refreshes started since the last one that worked (a claim starts one). */
+  refresh_attempts: Generated<number>;
+  /** After a failed keep-alive refresh: not again before this. */
+  refresh_retry_at: string | null;
+  /** Why the last refresh failed (redacted), until one works; for needs_reinstall, why the portal must reinstall. */
+  refresh_error: string | null;
+  /**
+   * The lease on the refresh token (a refresh token works once): the keep-alive task and a call's on-demand refresh
+   * both take it before spending the token, so one refresh at a time per portal across every instance.
+   */
+  locked_until: string | null;
+  lease_owner: string | null;
 }
 
 export interface InboxTable {

@@ -21,6 +21,12 @@ import {
   settleParkedCall,
 } from '../../src/store/parked-calls.js';
 import { getPermission, recordDecision, recordWaiting } from '../../src/store/permissions.js';
+import {
+  claimAgedTokens,
+  leaseRefresh,
+  markNeedsReinstall,
+  storeRefreshedPair,
+} from '../../src/store/token-refresh.js';
 import { describeUnless } from '../helpers/skip.js';
 
 export interface ContractTarget {
@@ -160,7 +166,15 @@ export function storeContract(
       };
       await saveInstallation(store.db, row);
       await saveInstallation(store.db, { ...row, version: '1.0.2', installed_at: iso(T0 + 1) });
-      assert.deepEqual(await getInstallation(other.db, 'm'), { ...row, version: '1.0.2' });
+      const keepAlive = {
+        tokens_refreshed_at: null,
+        refresh_attempts: 0,
+        refresh_retry_at: null,
+        refresh_error: null,
+        locked_until: null,
+        lease_owner: null,
+      };
+      assert.deepEqual(await getInstallation(other.db, 'm'), { ...row, ...keepAlive, version: '1.0.2' });
       await updateInstallation(store.db, 'm', { status: 'uninstalled', access_token: null });
       assert.equal((await listInstallations(other.db))[0]?.status, 'uninstalled');
       assert.equal(await getInstallation(store.db, 'nobody'), undefined);
@@ -317,6 +331,66 @@ export function storeContract(
         [mine.id],
       );
       assert.equal(continuations[0]?.continuation_attempts, 1, 'a claim starts a continuation attempt');
+    });
+
+    it("leases an installation's refresh token to one holder at a time, fenced by owner and the spent token", async () => {
+      await saveInstallation(store.db, {
+        member_id: 'k',
+        domain: 'k.bitrix24.com',
+        application_token: 'app',
+        access_token: 'a1',
+        refresh_token: 'r1',
+        status: 'active',
+        installed_at: iso(T0),
+        updated_at: iso(T0),
+        tokens_refreshed_at: iso(T0),
+      });
+      const due = { olderThan: iso(T0), now: iso(T0) };
+      const claim = (s: Store, owner: string, at = T0 + 1) =>
+        claimAgedTokens(s, lease(owner, at, at + 60_000), due, 10).then((rows) =>
+          rows.filter((r) => r.member_id === 'k'),
+        );
+      const [a, b] = await Promise.all([claim(store, 'a'), claim(other, 'b')]);
+      assert.equal(a.length + b.length, 1, 'one claimer holds it');
+      const [held] = [...a, ...b];
+      const owner = a.length ? 'a' : 'b';
+      assert.equal(held?.refresh_attempts, 1, 'a claim starts an attempt');
+      assert.equal(
+        await leaseRefresh(other.db, 'k', lease('call', T0 + 2, T0 + 60_000)),
+        undefined,
+        'held: no one else',
+      );
+      const pair = {
+        accessToken: 'a2',
+        refreshToken: 'r2',
+        expiresAt: iso(T0),
+        at: iso(T0 + 3),
+        refreshedAt: iso(T0 + 3),
+      };
+      assert.equal(await storeRefreshedPair(store.db, 'k', 'call', 'r1', pair), false, 'only the holder may write');
+      assert.equal(await storeRefreshedPair(store.db, 'k', owner, 'r1', pair), true);
+      const stored = await getInstallation(other.db, 'k');
+      assert.deepEqual(
+        [stored?.refresh_token, stored?.refresh_attempts, stored?.lease_owner, stored?.tokens_refreshed_at],
+        ['r2', 0, null, iso(T0 + 3)],
+      );
+      assert.deepEqual(await claim(other, 'c', T0 + 4), [], 'a fresh pair is not due');
+      // A holder that died: its lease runs out and the next one takes over.
+      assert.ok(await leaseRefresh(store.db, 'k', lease('d', T0 + 5, T0 + 10)));
+      assert.ok(await leaseRefresh(other.db, 'k', lease('e', T0 + 11, T0 + 60_000)));
+      const refused = { error: 'invalid_grant at https://oauth.bitrix.info', at: iso(T0 + 12) };
+      assert.equal(await markNeedsReinstall(store.db, 'k', 'e', 'r1', refused), false, 'a token no longer stored');
+      assert.equal(await markNeedsReinstall(store.db, 'k', 'e', 'r2', refused), true);
+      const lost = await getInstallation(other.db, 'k');
+      assert.deepEqual(
+        [lost?.status, lost?.refresh_error, lost?.lease_owner],
+        ['needs_reinstall', refused.error, null],
+      );
+      assert.deepEqual(
+        await claim(store, 'f', T0 + 13).then((rows) => rows.length),
+        0,
+        'needs_reinstall is not refreshed',
+      );
     });
   });
 }

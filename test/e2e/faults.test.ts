@@ -82,11 +82,12 @@ describe('faults at the portal', () => {
       assert.ok(!String(failed.error).includes(secret!));
   });
 
-  it('the OAuth server refusing a refresh: call() rejects with a typed error that holds no token, and the portal is asked again later', async () => {
+  // A refusal for good (invalid_grant) is not asked again: the installation needs reinstalling (token-keepalive.test.ts).
+  it('the OAuth server away during a refresh (502 page): call() rejects with a typed error that holds no token, and the portal is asked again later', async () => {
     stack = await startStack({ app });
     const s = stack;
     const faults = injectFaults(s.emulatorServer);
-    faults.mode = 'refuse-refresh';
+    faults.mode = 'oauth-down';
     s.emulator.expireTokens(s.memberId);
     const installation = await s.app.store.db.selectFrom('installations').selectAll().executeTakeFirstOrThrow();
     const error = await s.app

@@ -13,7 +13,7 @@ let eastUrl: string;
 before(async () => {
   receiver = await startReceiver();
   const started = await startProcess(
-    ['emulator', '--port', '0', '--app-url', receiver.url],
+    ['emulator', '--port', '0', '--app-url', receiver.url, '--refresh-token-ttl', '30'],
     {},
     /Bitrix24 emulator on (http:\/\/\S+) [\s\S]*East region OAuth server on (http:\/\/\S+)/,
   );
@@ -94,5 +94,45 @@ describe('b24-events emulator commands', () => {
     const bad = await runCli(['emulator', 'install', '--region', 'north'], env);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /region must be west or east/);
+  });
+
+  // Last: it moves the emulator's clock for good.
+  it('refresh tokens expire after --refresh-token-ttl days (advance-clock); revoke-token --refresh-only leaves access tokens working', async () => {
+    receiver.answer('/bitrix24/install', { body: '{}' });
+    const installed = JSON.parse(await cli(['install', '--json'])) as { memberId: string };
+    const refresh = async (token: string | undefined) => {
+      const query = new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: 'local.b24events.emulator',
+        client_secret: 'emulator-client-secret',
+        refresh_token: String(token),
+      });
+      const response = await fetch(`${env.B24_EMULATOR_URL}/oauth/token/?${query}`);
+      return { status: response.status, body: (await response.json()) as Record<string, string> };
+    };
+    const first = await refresh(lastAuth('/bitrix24/install').refresh_token);
+    assert.equal(first.status, 200);
+    assert.match(await cli(['advance-clock', '--days', '29']), /The portal's clock now says \d{4}-/);
+    const second = await refresh(first.body.refresh_token);
+    assert.equal(second.status, 200, '29 days old: still alive');
+    await cli(['advance-clock', '--days', '31']);
+    assert.deepEqual(await refresh(second.body.refresh_token), { status: 400, body: { error: 'invalid_grant' } });
+
+    const other = JSON.parse(await cli(['install', '--json'])) as { memberId: string };
+    const auth = lastAuth('/bitrix24/install');
+    assert.match(
+      await cli(['revoke-token', '--member-id', other.memberId, '--refresh-only']),
+      /Refresh tokens revoked/,
+    );
+    const info = await fetch(`${env.B24_EMULATOR_URL}/rest/app.info?auth=${auth.access_token}`);
+    assert.equal(info.status, 200, 'the access token still works');
+    assert.deepEqual(await refresh(auth.refresh_token), { status: 400, body: { error: 'invalid_grant' } });
+    const portals = JSON.parse(await cli(['portals', '--json'])) as {
+      memberId: string;
+      refreshes: { ok: number; invalidGrant: number };
+    }[];
+    const refreshes = (m: string) => portals.find((p) => p.memberId === m)?.refreshes;
+    assert.deepEqual(refreshes(installed.memberId), { ok: 2, invalidGrant: 1 });
+    assert.deepEqual(refreshes(other.memberId), { ok: 0, invalidGrant: 1 });
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type AppOptions, type B24App } from '../../src/index.js';
-import { createLogger } from '../../src/core/logger.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
 import { sqliteStore } from '../../src/store/sqlite.js';
 
 export const FORM = 'application/x-www-form-urlencoded';
@@ -22,19 +22,25 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'b24-events-test-'));
 }
 
-export function createTestApp(options: AppOptions = {}): TestApp {
-  const dir = tempDir();
-  const dbPath = join(dir, 'test.sqlite');
-  const logs: string[] = [];
+/** A logger whose lines (JSON, secrets redacted as in production) are kept in `lines`. */
+export function capturedLogger(level = 'debug'): { lines: string[]; logger: Logger } {
+  const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, done) {
-      logs.push(String(chunk));
+      lines.push(String(chunk));
       done();
     },
   });
+  return { lines, logger: createLogger({ level, destination }) };
+}
+
+export function createTestApp(options: AppOptions = {}): TestApp {
+  const dir = tempDir();
+  const dbPath = join(dir, 'test.sqlite');
+  const { lines: logs, logger } = capturedLogger();
   const app = createApp({
     store: sqliteStore(dbPath),
-    logger: createLogger({ level: 'debug', destination }),
+    logger,
     oauthUrl: 'http://127.0.0.1:9',
     ...options,
     inbox: { retryDelayMs: 20, maxRetryDelayMs: 50, pollMs: 20, ...options.inbox },

@@ -96,13 +96,14 @@ describe('metrics', () => {
     assert.equal(value('b24_events_handler_duration_seconds_count', { event: 'ONAPPMETHODCONFIRM' }), 2);
   });
 
-  it('counts token refreshes that worked and that failed', async () => {
+  it('counts token refreshes that worked and that failed, and failures by reason', async () => {
     stack.emulator.expireTokens(stack.memberId);
     await moved(
       () => value('b24_events_token_refreshes_total', { outcome: 'ok' }),
       () => stack.app.rest(stack.memberId).call('profile'),
     );
-    faults.mode = 'refuse-refresh';
+    // The OAuth server away (a 502 page): a failure that leaves the installation active (invalid_grant would not).
+    faults.mode = 'oauth-down';
     stack.emulator.expireTokens(stack.memberId);
     await moved(
       () => value('b24_events_token_refreshes_total', { outcome: 'failed' }),
@@ -112,6 +113,7 @@ describe('metrics', () => {
           .call('profile')
           .catch(() => undefined),
     );
+    assert.ok(value('b24_events_token_refresh_failures_total', { reason: 'oauth_error' }) >= 1);
     faults.mode = 'pass';
   });
 

@@ -33,7 +33,7 @@ input, select, button { font: inherit; padding: .35rem .5rem; border: 1px solid 
 button { cursor: pointer; background: #1d4ed8; color: #fff; border-color: #1d4ed8; }
 button.secondary { background: #fff; color: #1d4ed8; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: 999px; font-size: .8rem; background: #e5e7eb; }
-.s-failed, .s-denied, .s-uninstalled { background: #fee2e2; color: #991b1b; }
+.s-failed, .s-denied, .s-uninstalled, .s-needs_reinstall { background: #fee2e2; color: #991b1b; }
 .s-done, .s-granted, .s-active { background: #dcfce7; color: #166534; }
 .s-waiting, .s-pending, .s-ready, .s-installing, .s-processing { background: #fef3c7; color: #92400e; }
 .s-expired { background: #e5e7eb; color: #374151; }

@@ -37,11 +37,11 @@ export const portals = `<% layout('@layout') %>
 <h1>Portals</h1>
 <% if (it.rows.length === 0) { %><p>No portal has installed the app yet.</p><% } else { %>
 <div class="scroll"><table id="portals">
-<thead><tr><th>Domain</th><th>member_id</th><th>Region</th><th>Status</th><th>Version</th><th>Installed</th><th>Updated</th><th>Token expires</th></tr></thead>
+<thead><tr><th>Domain</th><th>member_id</th><th>Region</th><th>Status</th><th>Version</th><th>Installed</th><th>Updated</th><th>Token expires</th><th>Tokens refreshed</th></tr></thead>
 <tbody>
 <% for (const p of it.rows) { %>
 <tr data-member-id="<%= p.memberId %>"><td><%= p.domain %></td><td><code><%= p.memberId %></code></td><td><%= p.region %></td>
-<td><span class="badge s-<%= p.status %>"><%= p.status %></span></td><td><%= p.version ?? '-' %></td><td><%= p.installedAt %></td><td><%= p.updatedAt %></td><td><%= p.accessExpiresAt ?? '-' %></td></tr>
+<td><span class="badge s-<%= p.status %>"><%= p.status %></span></td><td><%= p.version ?? '-' %></td><td><%= p.installedAt %></td><td><%= p.updatedAt %></td><td><%= p.accessExpiresAt ?? '-' %></td><td><%= p.tokensRefreshedAt ?? '-' %></td></tr>
 <% } %>
 </tbody></table></div>
 <% } %>`;
