@@ -4,14 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { emulatorRig } from '../helpers/emulator-rig.js';
 
-const rig = emulatorRig();
 let port: number;
-
-before(async () => {
-  port = Number(new URL(rig.running.url).port);
+const rig = emulatorRig(undefined, async (r) => {
+  port = Number(new URL(r.running.url).port);
 });
 
 /** A raw request, so that Host and Origin can be anything a browser or an attacker might send. */

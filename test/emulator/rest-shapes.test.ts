@@ -1,18 +1,16 @@
 /** REST and OAuth answers shaped as a portal's (docs/protocol.md sections 6 and 7, from the official docs and SDKs): paths, app.info, batch, errors. */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/emulator/portal.js';
 import { httpBuildQuery } from '../../src/protocol/index.js';
 import { emulatorRig } from '../helpers/emulator-rig.js';
 
-const rig = emulatorRig();
 let token: string;
 let memberId: string;
-
-before(async () => {
-  const { portal } = await rig.emulator.install(`${rig.receiver.url}/bitrix24/install`);
+const rig = emulatorRig(undefined, async (r) => {
+  const { portal } = await r.emulator.install(`${r.receiver.url}/bitrix24/install`);
   memberId = portal.memberId;
-  token = String((rig.receiver.at('/bitrix24/install')[0]!.form.auth as Record<string, string>).access_token);
+  token = String((r.receiver.at('/bitrix24/install')[0]!.form.auth as Record<string, string>).access_token);
 });
 
 /** A POST form-encoded like PHP's http_build_query. */

@@ -1,7 +1,8 @@
 /**
  * The emulator serving a stand-in app (test/helpers/receiver.ts): the portal's events and installs go to the stand-in,
  * which records them. `emulatorRig()` registers the hooks that start and stop both in the current suite (or file);
- * its fields are set once the `before` hook has run.
+ * its fields are set once the `before` hook has run. What else a file needs before its tests goes in `setUp`, which
+ * runs in that hook: node:test may run two top-level `before` hooks of a file at once.
  */
 import { after, before } from 'node:test';
 import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
@@ -17,7 +18,10 @@ export interface EmulatorRig {
   admin(path: string, body?: object): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
-export function emulatorRig(options: EmulatorOptions = { rateLimit: false }): EmulatorRig {
+export function emulatorRig(
+  options: EmulatorOptions = { rateLimit: false },
+  setUp: (rig: EmulatorRig) => Promise<void> | void = () => {},
+): EmulatorRig {
   const rig = {
     async admin(path: string, body: object = {}) {
       const response = await fetch(`${rig.running.url}/admin/${path}`, {
@@ -32,6 +36,7 @@ export function emulatorRig(options: EmulatorOptions = { rateLimit: false }): Em
     rig.receiver = await startReceiver();
     rig.emulator = new Emulator(options);
     rig.running = await serveEmulator(rig.emulator, { appUrl: rig.receiver.url });
+    await setUp(rig);
   });
   after(async () => {
     await rig.running?.close();
