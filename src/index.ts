@@ -1,6 +1,6 @@
 /** The public API of b24-events. */
 export { createApp, DEFAULT_DATABASE, DEFAULT_MAX_BODY_BYTES } from './app/create-app.js';
-export type { AppOptions, B24App, EventName, InboxApi } from './app/create-app.js';
+export type { AppOptions, B24App, EventName, InboxApi, PruneOptions, RetentionApi } from './app/create-app.js';
 export type { CallsApi, InstallationsApi } from './app/state-api.js';
 export type { Readiness } from './app/readiness.js';
 export { replayFailedEvents, retryFailedCalls } from './app/bulk.js';
@@ -11,6 +11,8 @@ export type { ResumeContext, ResumeHandler, ResumeOutcome } from './core/continu
 export type { ParkedCallSettings } from './core/parked-call-settings.js';
 export { PortalUnavailableError } from './core/portal-unavailable.js';
 export type { TokenKeepAliveSettings } from './core/token-keepalive-task.js';
+export type { RetentionSettings } from './core/retention.js';
+export type { PruneCounts } from './store/retention.js';
 export type { BatchAnswer, BatchCommand, RestSettings } from './rest/client.js';
 export {
   AccessDenied,

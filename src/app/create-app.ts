@@ -19,6 +19,17 @@ import {
   type TokenKeepAliveSettings,
 } from '../core/token-keepalive-task.js';
 import { TokenRefresher } from '../core/token-refresh.js';
+import { PeriodicTask } from '../core/periodic-task.js';
+import {
+  countPrunable,
+  defaultRetentionSettings,
+  prune,
+  retentionCutoff,
+  retentionDays,
+  retentionJob,
+  type RetentionSettings,
+} from '../core/retention.js';
+import type { PruneCounts } from '../store/retention.js';
 import type { InboxEntry, Permission } from '../core/views.js';
 import { RestClient, type RestSettings } from '../rest/client.js';
 import { credentialsFrom, parseOAuthServers } from '../rest/oauth.js';
@@ -73,7 +84,12 @@ export interface AppOptions {
    * portal never loses access. Runs with the workers when the app has OAuth credentials.
    */
   tokens?: Partial<TokenKeepAliveSettings>;
-  /** Milliseconds now for the token keep-alive (the age of a pair). Default Date.now; tests move it forward. */
+  /**
+   * Finished inbox events and ended parked calls older than `days` (default B24_RETENTION_DAYS, else 30; 0 keeps
+   * everything) are deleted by a background job every `everyMs` (1 hour); failed ones are kept.
+   */
+  retention?: Partial<RetentionSettings>;
+  /** Milliseconds now for the token keep-alive (the age of a pair) and retention. Default Date.now; tests move it. */
   clock?: () => number;
   /** Run the handler, parked-call and token keep-alive workers in this process. Default true. */
   workers?: boolean;
@@ -86,6 +102,22 @@ export interface InboxApi {
   list(query?: InboxQuery): Promise<InboxEntry[]>;
   /** Runs a finished or failed event's handlers again. False when there is no such event or it is still pending. */
   replay(id: number): Promise<boolean>;
+}
+
+export interface PruneOptions {
+  /** Delete what finished before this time. Default: the retention period before now. */
+  before?: Date;
+  /** Failed events and calls too. Default false: they are kept until replayed. */
+  includeFailed?: boolean;
+  /** Count what would go, delete nothing. */
+  dryRun?: boolean;
+}
+
+export interface RetentionApi {
+  /** Days finished entries are kept (0: forever). */
+  readonly days: number;
+  /** Deletes (or, with dryRun, counts) finished entries now, in batches; how many events and calls. */
+  prune(options?: PruneOptions): Promise<PruneCounts>;
 }
 
 export interface B24App {
@@ -105,6 +137,7 @@ export interface B24App {
   permissions(memberId?: string): Promise<Permission[]>;
   calls: CallsApi;
   inbox: InboxApi;
+  retention: RetentionApi;
   /** What /readyz answers: the store reachable, migrations applied, workers running. */
   readiness(): Promise<Readiness>;
   metrics: ReturnType<typeof createMetrics>['registry'];
@@ -164,6 +197,13 @@ export function createApp(options: AppOptions = {}): B24App {
     )
     .add(new ReplayTask(store, rest, parkedCallSettings, log, () => runner.wake('continuations')))
     .add(new ContinuationTask(store, (name) => resumers.get(name), parkedCallSettings));
+  const retention: RetentionSettings = {
+    ...defaultRetentionSettings,
+    ...options.retention,
+    days: retentionDays(options.retention?.days ?? process.env.B24_RETENTION_DAYS),
+  };
+  if (retention.days > 0)
+    runner.add(new PeriodicTask(store, retentionJob(store, retention, metrics.countPruned, clock), clock));
   // Without credentials no token can be refreshed (the server says so at start).
   if (credentialsFrom(oauth)) runner.add(new TokenKeepAliveTask(store, refresher, keepAlive, clock));
   const wakeWorkers = () => runner.wake();
@@ -245,6 +285,17 @@ export function createApp(options: AppOptions = {}): B24App {
         const requeued = await requeueInboxEvent(store.db, id, new Date().toISOString());
         if (requeued) runner.wake('inbox');
         return requeued;
+      },
+    },
+    retention: {
+      days: retention.days,
+      prune: async ({ before, includeFailed = false, dryRun = false } = {}) => {
+        await ready();
+        const scope = { before: before?.toISOString() ?? retentionCutoff(retention.days, clock()), includeFailed };
+        if (dryRun) return countPrunable(store.db, scope);
+        const pruned = await prune(store, scope, retention.batchSize);
+        metrics.countPruned(pruned);
+        return pruned;
       },
     },
     readiness: () =>

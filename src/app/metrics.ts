@@ -93,6 +93,12 @@ export function createMetrics(store?: Store) {
     labelNames: ['reason'] as const,
     registers,
   });
+  const pruned = new Counter({
+    name: 'b24_events_pruned_total',
+    help: 'Rows deleted by retention, by table (inbox, parked_calls).',
+    labelNames: ['table'] as const,
+    registers,
+  });
   if (store) storeGauges(store, registry);
 
   return {
@@ -119,6 +125,10 @@ export function createMetrics(store?: Store) {
     observeRest(observation: RestObservation) {
       restCalls.inc({ method: methodLabel(observation.method), outcome: restOutcome(observation.error) });
       restDuration.observe({ method: methodLabel(observation.method) }, observation.seconds);
+    },
+    countPruned(counts: { events: number; calls: number }) {
+      pruned.inc({ table: 'inbox' }, counts.events);
+      pruned.inc({ table: 'parked_calls' }, counts.calls);
     },
     countRefresh(outcome: { ok: true } | { ok: false; code: string }) {
       refreshes.inc({ outcome: outcome.ok ? 'ok' : 'failed' });

@@ -21,7 +21,9 @@ export function inboxCommand(): Command {
     withDb(
       new Command('inbox')
         .enablePositionalOptions()
-        .description('list stored events, newest first; "inbox replay ID" runs one again')
+        .description(
+          'list stored events, newest first; "inbox replay ID" runs one again. Finished events are deleted after B24_RETENTION_DAYS (default 30; see "prune"), failed ones kept',
+        )
         .option('--event <name>', 'only this event (e.g. ONAPPMETHODCONFIRM)')
         .option('--member-id <id>', 'only this portal')
         .addOption(

@@ -10,6 +10,7 @@ import { UsageError } from './common.js';
 import { inboxCommand } from './inbox.js';
 import { installationsCommand } from './installations.js';
 import { permissionsCommand } from './permissions.js';
+import { pruneCommand } from './prune.js';
 import { bindCommand, callCommand, callsCommand } from './rest.js';
 import { emulatorCommand } from './emulator.js';
 import { sendCommand } from './send.js';
@@ -51,6 +52,7 @@ const program = new Command('b24-events')
   .addCommand(inboxCommand())
   .addCommand(callCommand())
   .addCommand(callsCommand())
+  .addCommand(pruneCommand())
   .addCommand(bindCommand())
   .addCommand(sendCommand())
   .addCommand(emulatorCommand());

@@ -133,6 +133,30 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('inbox').addColumn('lease_owner', 'text').execute();
       },
     },
+    '005_retention': {
+      async up(db: Kysely<unknown>) {
+        // Periodic jobs (retention) run on the leased-work runner like any other: one row per job, leased by one
+        // instance at a time, due again `next_attempt_at`.
+        await db.schema
+          .createTable('periodic_jobs')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('locked_until', 'text')
+          .addColumn('lease_owner', 'text')
+          .addColumn('last_run_at', 'text')
+          .addColumn('last_result', 'text')
+          .addColumn('last_error', 'text')
+          .execute();
+        // Retention deletes finished rows by age: an index each, so a batch does not scan the table.
+        await db.schema.createIndex('inbox_finished').on('inbox').columns(['status', 'finished_at']).execute();
+        await db.schema
+          .createIndex('parked_calls_finished')
+          .on('parked_calls')
+          .columns(['state', 'updated_at'])
+          .execute();
+      },
+    },
     '006_token_keepalive': {
       async up(db: Kysely<unknown>) {
         // Refresh tokens live 180 days (docs/protocol.md#78-refresh-tokens-live-180-days): the keep-alive task
@@ -196,6 +220,9 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
     provider: { getMigrations: async () => migrations(dialect) },
     migrationTableName: 'b24_events_migrations',
     migrationLockTableName: 'b24_events_migrations_lock',
+    // Each migration stands alone (adds its own tables, columns and indexes), so one that arrives after a later one
+    // (a database made by a development build) still runs, instead of refusing to open the database.
+    allowUnorderedMigrations: true,
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

@@ -112,11 +112,25 @@ export interface ParkedCallsTable {
   lease_owner: string | null;
 }
 
+/** A job the runner runs every so often (retention): leased like any job, due again at `next_attempt_at`. */
+export interface PeriodicJobsTable {
+  name: string;
+  next_attempt_at: string;
+  attempts: number;
+  locked_until: string | null;
+  lease_owner: string | null;
+  last_run_at: string | null;
+  /** What the last successful run did, in a line (e.g. what it deleted). */
+  last_result: string | null;
+  last_error: string | null;
+}
+
 export interface Database {
   installations: InstallationsTable;
   inbox: InboxTable;
   permissions: PermissionsTable;
   parked_calls: ParkedCallsTable;
+  periodic_jobs: PeriodicJobsTable;
 }
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -124,6 +138,7 @@ export type Installation = Selectable<InstallationsTable>;
 export type InboxRow = Selectable<InboxTable>;
 export type PermissionRow = Selectable<PermissionsTable>;
 export type ParkedCallRow = Selectable<ParkedCallsTable>;
+export type PeriodicJobRow = Selectable<PeriodicJobsTable>;
 
 export type Dialect = 'sqlite' | 'postgres';
 

@@ -149,6 +149,7 @@ describeInChromium('dashboard in Chromium', (browser) => {
     const failed = page.locator('#calls tbody tr[data-state=failed]');
     assert.equal(await failed.count(), 1);
     assert.match(await failed.innerText(), /INTERNAL_SERVER_ERROR/);
+    assert.match(await page.locator('#retention').innerText(), /deleted after 30 days; failed ones are kept/);
     await shot(page, 'calls');
     await failed.locator('button.retry').click();
     assert.match(await page.locator('[role=status]').innerText(), /ready again/);
@@ -163,6 +164,7 @@ describeInChromium('dashboard in Chromium', (browser) => {
     const page = await signedIn({ width: 390, height: 844 });
     await visit(page, '/inbox?status=failed');
     assert.equal(await page.locator('#inbox tbody tr').count(), 2);
+    assert.match(await page.locator('#retention').innerText(), /deleted after 30 days; failed ones are kept/);
     await shot(page, 'inbox-phone');
     const id = await page.locator('#inbox tbody tr').first().getAttribute('data-id');
     await page.click(`#inbox tbody tr[data-id="${id}"] a`);

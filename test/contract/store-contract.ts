@@ -142,7 +142,18 @@ export function storeContract(
         'inbox',
         'installations',
         'parked_calls',
+        'periodic_jobs',
         'permissions',
+      ]);
+      assert.deepEqual(columns.periodic_jobs, [
+        'attempts',
+        'last_error',
+        'last_result',
+        'last_run_at',
+        'lease_owner',
+        'locked_until',
+        'name',
+        'next_attempt_at',
       ]);
     });
 

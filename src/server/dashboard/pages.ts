@@ -1,6 +1,7 @@
 /** The dashboard's pages (GET): overview with charts, portals, permissions, parked calls, the inbox and one event. */
 import type { FastifyInstance } from 'fastify';
 import { inboxEntryView } from '../../core/views.js';
+import { retentionPolicy } from '../../core/retention.js';
 import { redact } from '../../protocol/index.js';
 import { getInboxEvent } from '../../store/inbox.js';
 import {
@@ -87,6 +88,7 @@ export function pageRoutes(scope: FastifyInstance, ctx: Context): void {
     return page(ctx, request, reply, 'calls', {
       title: 'Parked calls',
       current: '/calls',
+      retention: retentionPolicy(app.retention.days),
       rows,
       filter,
       portals: portals.list,
@@ -119,6 +121,7 @@ export function pageRoutes(scope: FastifyInstance, ctx: Context): void {
     return page(ctx, request, reply, 'inbox', {
       title: 'Inbox',
       current: '/inbox',
+      retention: retentionPolicy(app.retention.days),
       rows,
       filter,
       portals: portals.list,

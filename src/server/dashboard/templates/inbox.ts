@@ -3,6 +3,7 @@ import { inboxFilters } from './tables.js';
 
 export const inbox = `<% layout('@layout') %>
 <h1>Inbox</h1>
+<p class="retention" id="retention"><%= it.retention %></p>
 <form class="filters" method="get" action="<%= it.base %>/inbox">
   <label>Event <input name="event" value="<%= it.filter.event ?? '' %>" placeholder="ONAPPMETHODCONFIRM"></label>
   ${inboxFilters.portalSelect}

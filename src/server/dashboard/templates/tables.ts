@@ -71,6 +71,7 @@ export const permissions = `<% layout('@layout') %>
 
 export const calls = `<% layout('@layout') %>
 <h1>Parked calls</h1>
+<p class="retention" id="retention"><%= it.retention %></p>
 <form class="filters" method="get" action="<%= it.base %>/calls">
   ${portalSelect}
   ${stateSelect('state', "['waiting', 'ready', 'done', 'denied', 'failed']")}
