@@ -8,14 +8,13 @@
  */
 import { backoffDelay } from '../protocol/index.js';
 import { ConfigurationError } from '../rest/oauth.js';
-import type { TokenAnswer } from '../rest/oauth.js';
 import type { Lease } from '../store/lease.js';
 import type { Installation, Store } from '../store/schema.js';
 import { claimAgedTokens, releaseRefresh } from '../store/token-refresh.js';
 import type { Failure, RetryPolicy } from './retry.js';
 import type { FailOutcome, Task } from './runner.js';
 import { REFRESH_LEASE_MS } from './tokens.js';
-import { grantLost, type TokenRefresher } from './token-refresh.js';
+import { grantLost, type RefreshedPair, type TokenRefresher } from './token-refresh.js';
 
 const DAY_MS = 86_400_000;
 /** Refresh tokens live 180 days: a longer period could not keep one alive. */
@@ -53,7 +52,7 @@ export function refreshEveryDays(value: number | string | undefined): number {
   return days;
 }
 
-export class TokenKeepAliveTask implements Task<Installation, TokenAnswer> {
+export class TokenKeepAliveTask implements Task<Installation, RefreshedPair> {
   readonly name = 'tokens';
   readonly concurrency: number;
   readonly leaseMs = REFRESH_LEASE_MS;
@@ -95,14 +94,14 @@ export class TokenKeepAliveTask implements Task<Installation, TokenAnswer> {
   }
 
   /** No timeout of the runner's: the OAuth request bounds itself, and a pair it answers must be stored. */
-  run(row: Installation): Promise<TokenAnswer> {
+  run(row: Installation): Promise<RefreshedPair> {
     return this.refresher.send(row);
   }
 
   retryable = (error: unknown) => !grantLost(error);
 
-  complete(row: Installation, owner: string, answer: TokenAnswer): Promise<boolean> {
-    return this.refresher.stored(row, owner, answer);
+  complete(row: Installation, owner: string, pair: RefreshedPair): Promise<boolean> {
+    return this.refresher.stored(row, owner, pair);
   }
 
   async fail(row: Installation, owner: string, failure: Failure): Promise<FailOutcome> {

@@ -2,8 +2,11 @@
  * Spending a portal's refresh token, the one way for the keep-alive task and a call's on-demand refresh. The caller
  * holds the installation's refresh lease (store/token-refresh.ts), so one refresh at a time per portal across every
  * instance. The token goes to the portal's own region's OAuth server (docs/protocol.md#73-two-oauth-servers); the
- * answer's pair is stored under the lease. `invalid_grant` (a spent, expired or unknown refresh token) and
- * `wrong_client` (the OAuth server no longer knows the app) are final: the installation needs reinstalling.
+ * answer's pair is stored under the lease, dated from when it was asked for: the OAuth server issued it after that, so
+ * its age (and its access token's life) never counts from later than it began, however late the answer or the write
+ * comes (a pair dated from its arrival would put off the next refresh by as long). `invalid_grant` (a spent, expired
+ * or unknown refresh token) and `wrong_client` (the OAuth server no longer knows the app) are final: the installation
+ * needs reinstalling.
  * `invalid_client` (a wrong client secret, docs/protocol.md#65-oauth-server-error-shapes) is the app's configuration,
  * the same for every portal, and a reinstall would not cure it: it fails the attempt and is tried again.
  */
@@ -20,6 +23,15 @@ const GRANT_LOST = new Set(['invalid_grant', 'wrong_client']);
 export const grantLost = (error: unknown): error is OAuthError =>
   error instanceof OAuthError && GRANT_LOST.has(error.code);
 
+/** A pair the OAuth server answered, with when it was asked for: it is at least that old. */
+export interface RefreshedPair {
+  answer: TokenAnswer;
+  /** The keep-alive's clock (milliseconds) just before the request: the pair's age counts from here. */
+  askedAt: number;
+  /** The wall clock just before the request: an `expires_in` counts from here. */
+  sentAt: Date;
+}
+
 /** Told of each refresh sent to an OAuth server: ok, or the OAuth error code (or `oauth_unreachable`, ...). */
 export type RefreshObserver = (outcome: { ok: true } | { ok: false; code: string }) => void;
 
@@ -34,7 +46,7 @@ export class TokenRefresher {
   ) {}
 
   /** Sends the stored refresh token; PortalUnavailableError when it cannot be sent, OAuthError when refused. */
-  async send(row: Installation): Promise<TokenAnswer> {
+  async send(row: Installation): Promise<RefreshedPair> {
     const memberId = row.member_id;
     if (row.status !== 'active') throw unavailable(row);
     const credentials = credentialsFrom(this.oauth);
@@ -51,10 +63,12 @@ export class TokenRefresher {
         memberId,
         `its OAuth server ${hostOf(row.oauth_server ?? row.server_endpoint)} is not in B24_OAUTH_URL.`,
       );
+    const askedAt = this.clock();
+    const sentAt = new Date();
     try {
       const answer = await refreshTokens(server, credentials, row.refresh_token);
       this.observe({ ok: true });
-      return answer;
+      return { answer, askedAt, sentAt };
     } catch (error) {
       this.observe({ ok: false, code: error instanceof OAuthError ? error.code : 'other' });
       if (error instanceof OAuthError && error.code === 'invalid_client')
@@ -67,14 +81,13 @@ export class TokenRefresher {
   }
 
   /** Stores the answer for the lease holder; false when the lease was lost or an install replaced the pair meanwhile. */
-  stored(row: Installation, owner: string, answer: TokenAnswer): Promise<boolean> {
-    const now = new Date();
+  stored(row: Installation, owner: string, { answer, askedAt, sentAt }: RefreshedPair): Promise<boolean> {
     return storeRefreshedPair(this.store.db, row.member_id, owner, row.refresh_token ?? '', {
       accessToken: answer.access_token,
       refreshToken: answer.refresh_token,
-      expiresAt: tokenExpiry(answer, now),
-      at: now.toISOString(),
-      refreshedAt: new Date(this.clock()).toISOString(),
+      expiresAt: tokenExpiry(answer, sentAt),
+      at: new Date().toISOString(),
+      refreshedAt: new Date(askedAt).toISOString(),
     });
   }
 

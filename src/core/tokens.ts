@@ -86,8 +86,7 @@ export class InstallationTokens implements TokenSource {
   /** Spends the refresh token under the lease: the new pair, or PortalUnavailableError when it was refused for good. */
   private async spend(row: Installation, owner: string): Promise<PortalAccess> {
     try {
-      const answer = await this.refresher.send(row);
-      await this.refresher.stored(row, owner, answer);
+      await this.refresher.stored(row, owner, await this.refresher.send(row));
     } catch (error) {
       if (grantLost(error)) await this.refresher.lost(row, owner, error);
       else await releaseRefresh(this.store.db, row.member_id, owner);

@@ -69,7 +69,7 @@ export interface FreshPair {
   expiresAt: string;
   /** Now, for updated_at. */
   at: string;
-  /** Now by the keep-alive's clock: the pair's age counts from here. */
+  /** When the pair was asked for, by the keep-alive's clock: its age counts from here. */
   refreshedAt: string;
 }
 

@@ -10,6 +10,7 @@ import { ConfigurationError, createApp, PortalUnavailableError, type AppOptions 
 import { postgresStore } from '../../src/store/postgres.js';
 import { capturedLogger, eventually } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
+import { injectFaults } from '../helpers/faults.js';
 import { freshDatabase, postgresUnavailable, type FreshDatabase } from '../helpers/postgres.js';
 import { describeUnless } from '../helpers/skip.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -32,6 +33,8 @@ function clocks() {
   const reads: number[] = [];
   return {
     reads,
+    /** The app's time now (read by the test: not counted). */
+    now: () => Date.now() + offsetMs,
     of(instance: number) {
       reads[instance] = 0;
       return () => {
@@ -121,6 +124,41 @@ describe('tokens that never lapse', () => {
     }
     assert.equal((await s.app.rest(s.memberId).call('app.info')).status, 'ok');
     assert.equal(s.emulator.authority.refreshesOf(s.memberId).invalidGrant, 0);
+  });
+
+  it('a pair whose answer arrives late is dated from when it was asked for: the next refresh is not put off', async () => {
+    const time = clocks();
+    stack = await startStack({ app: { ...keepAlive, clock: time.of(0) } });
+    const s = stack;
+    const faults = injectFaults(s.emulatorServer);
+    const installed = await s.app.installations.get(s.memberId);
+    const before = s.emulator.authority.refreshesOf(s.memberId).ok;
+    faults.mode = 'hold-oauth-answer';
+    time.advance(s, 31);
+    // The OAuth server has issued the new pair (the old refresh token is spent); its answer is still on the way...
+    await eventually(() => faults.held === 1, 10_000);
+    const asked = time.now();
+    // ...when another 31 days pass: the pair the app stores is 31 days old already.
+    time.advance(s, 31);
+    faults.release();
+    const stored = await eventually(async () => {
+      const row = await s.app.installations.get(s.memberId);
+      return row?.tokensRefreshedAt !== installed?.tokensRefreshedAt ? row : undefined;
+    }, 10_000);
+    assert.ok(
+      new Date(stored.tokensRefreshedAt!).getTime() <= asked,
+      `the pair is dated ${String(stored.tokensRefreshedAt)}, after it was asked for (${new Date(asked).toISOString()})`,
+    );
+    // So it is due again at once: the keep-alive refreshes it (that answer held too, until now).
+    await eventually(() => faults.held === 1, 10_000);
+    faults.mode = 'pass';
+    faults.release();
+    await eventually(async () => {
+      const row = await s.app.installations.get(s.memberId);
+      return row?.tokensRefreshedAt !== stored.tokensRefreshedAt;
+    }, 10_000);
+    assert.deepEqual(s.emulator.authority.refreshesOf(s.memberId), { ok: before + 2, invalidGrant: 0 });
+    assert.equal((await s.app.rest(s.memberId).call('app.info')).status, 'ok');
   });
 
   it('refuses a refreshEveryDays that could not keep a token alive', () => {
