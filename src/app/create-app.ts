@@ -12,6 +12,7 @@ import { Runner } from '../core/runner.js';
 import { portalClient, type PortalClient } from '../core/portal-client.js';
 import { Receiver, type IncomingBody, type Receipt } from '../core/receiver.js';
 import { InstallationTokens } from '../core/tokens.js';
+import { storeLimits } from '../core/rest-limits.js';
 import type { InboxEntry, Permission } from '../core/views.js';
 import { RestClient, type RestSettings } from '../rest/client.js';
 import { parseOAuthServers } from '../rest/oauth.js';
@@ -121,6 +122,7 @@ export function createApp(options: AppOptions = {}): B24App {
   const resumers = new Map<string, ResumeHandler>();
   const rest = new RestClient(
     new InstallationTokens(store, oauth, metrics.countRefresh),
+    storeLimits(store),
     options.rest,
     metrics.observeRest,
   );

@@ -6,16 +6,11 @@ import { Command, Option } from 'commander';
 import { serveEmulator } from '../emulator/http.js';
 import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../emulator/portal.js';
 import type { RateLimit } from '../protocol/index.js';
-import { UsageError, wholeNumber } from './common.js';
+import { rateLimitArgument, UsageError, wholeNumber } from './common.js';
 import { adminCommands } from './emulator-admin.js';
 
-function rateLimit(value: string): RateLimit | false {
-  if (value === 'off') return false;
-  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
-  if (!match || Number(match[1]) <= 0 || Number(match[2]) < 1)
-    throw new UsageError(`--rate-limit must be PER_SECOND/BURST (like 2/50) or off, not "${value}".`);
-  return { perSecond: Number(match[1]), burst: Number(match[2]) };
-}
+const rateLimit = (value: string): RateLimit | false =>
+  value === 'off' ? false : rateLimitArgument('--rate-limit', value, ' or off');
 
 interface StartOptions {
   port: number;

@@ -12,7 +12,7 @@ import {
   type OAuthSettings,
 } from '../rest/oauth.js';
 import type { PortalAccess, TokenSource } from '../rest/client.js';
-import { getInstallation, rotateTokens } from '../store/installations.js';
+import { getInstallation, rateLimitOf, rotateTokens } from '../store/installations.js';
 import type { Installation, Store } from '../store/schema.js';
 
 export class PortalUnavailableError extends B24EventsError {
@@ -34,6 +34,7 @@ function accessOf(row: Installation): PortalAccess {
     clientEndpoint: row.client_endpoint,
     accessToken: row.access_token,
     expiresAt: row.access_expires_at ? new Date(row.access_expires_at) : null,
+    rateLimit: rateLimitOf(row),
   };
 }
 

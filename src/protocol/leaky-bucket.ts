@@ -8,13 +8,29 @@ export interface RateLimit {
   burst: number;
 }
 
+/** Every plan but Enterprise. */
 export const BITRIX24_RATE_LIMIT: RateLimit = { perSecond: 2, burst: 50 };
+
+/** Bitrix24's plans by the limit they set (docs/protocol.md#77-limits). */
+export const RATE_PLANS = {
+  standard: BITRIX24_RATE_LIMIT,
+  enterprise: { perSecond: 5, burst: 250 },
+} as const satisfies Record<string, RateLimit>;
+
+export type RatePlan = keyof typeof RATE_PLANS;
+
+/** The plan a limit is, or `custom`. */
+export const planOf = (limit: RateLimit): RatePlan | 'custom' =>
+  (Object.keys(RATE_PLANS) as RatePlan[]).find(
+    (plan) => RATE_PLANS[plan].perSecond === limit.perSecond && RATE_PLANS[plan].burst === limit.burst,
+  ) ?? 'custom';
 
 export class LeakyBucket {
   private level = 0;
   private last = 0;
 
-  constructor(readonly limit: RateLimit) {}
+  /** May change between calls (a portal's plan changed): the level carries over. */
+  constructor(public limit: RateLimit) {}
 
   private drain(now: number): void {
     this.level = Math.max(0, this.level - ((now - this.last) / 1000) * this.limit.perSecond);
