@@ -1,6 +1,6 @@
 /** Options every command shares and the app a command opens on the chosen database. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { RateLimit } from '../protocol/index.js';
+import { parseRateLimit, type RateLimit } from '../protocol/index.js';
 import { createApp, DEFAULT_DATABASE, type AppOptions, type B24App } from '../app/create-app.js';
 import { openStore } from '../store/open.js';
 
@@ -51,8 +51,7 @@ export function wholeNumber(name: string, min = 1) {
 
 /** A request limit written PER_SECOND/BURST, like 2/50 or 0.5/10. */
 export function rateLimitArgument(name: string, value: string, or = ''): RateLimit {
-  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
-  if (!match || Number(match[1]) <= 0 || Number(match[2]) < 1)
-    throw new UsageError(`${name} must be PER_SECOND/BURST (like 2/50)${or}, not "${value}".`);
-  return { perSecond: Number(match[1]), burst: Number(match[2]) };
+  const limit = parseRateLimit(value);
+  if (!limit) throw new UsageError(`${name} must be PER_SECOND/BURST (like 2/50)${or}, not "${value}".`);
+  return limit;
 }

@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import type { InstallationView } from '../core/views.js';
-import { RATE_PLANS, type RatePlan } from '../protocol/index.js';
+import { formatRateLimit, RATE_PLANS, type RatePlan } from '../protocol/index.js';
 import { openApp, rateLimitArgument, UsageError, withDb, withJson, type DbOptions } from './common.js';
 import { print } from './output.js';
 
@@ -40,7 +40,7 @@ export function installationsCommand(): Command {
 }
 
 const rateLimitCell = (i: InstallationView) =>
-  i.rateLimit ? `${i.rateLimit.perSecond}/${i.rateLimit.burst}${i.plan === 'custom' ? '' : ` (${i.plan})`}` : 'default';
+  i.rateLimit ? `${formatRateLimit(i.rateLimit)}${i.plan === 'custom' ? '' : ` (${i.plan})`}` : 'default';
 
 interface SetPlanOptions extends DbOptions {
   plan?: string;

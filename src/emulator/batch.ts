@@ -53,7 +53,7 @@ export function runBatch(params: Record<string, unknown>, run: RunCommand): Rest
       errors[key] = { error: body.error, error_description: body.error_description };
       halted = halt;
     }
-    times[key] = timing(started);
+    times[key] = (body as { time?: unknown }).time ?? timing(started);
   });
   const answer = {
     result: phpArray(result),
