@@ -7,7 +7,8 @@
  *   `methodTime`; once a method's time in the window reaches `operatingLimitSeconds` (480), it answers 429
  *   OPERATION_TIME_LIMIT until enough baskets have dropped out; every answer's `time` carries `operating` (the
  *   method's time in the window) and `operating_reset_at` (when its oldest basket drops out);
- * - a method blocked on command for some seconds (429 OPERATION_TIME_LIMIT), to play a block of a given length.
+ * - a method blocked on command for some seconds, to play a block of a given length: its limit's worth of time is put
+ *   in the basket that drops out then, so `operating` and `operating_reset_at` tell the truth about it as well.
  */
 import { LeakyBucket, type RateLimit } from '../protocol/index.js';
 import { fail, type RestAnswer } from './answers.js';
@@ -53,7 +54,6 @@ export class PortalLimits {
   };
   /** method → basket number → seconds used. */
   private readonly used = new Map<string, Map<number, number>>();
-  private readonly blocked = new Map<string, number>();
   private readonly lastSecond: number[] = [];
 
   constructor(
@@ -88,30 +88,34 @@ export class PortalLimits {
 
   /** Before a method runs: OPERATION_TIME_LIMIT while it is blocked or its time is used up, else undefined. */
   check(method: string): RestAnswer | undefined {
-    const blockedUntil = this.blocked.get(method) ?? 0;
-    if (blockedUntil <= this.now() && this.usage(method).operating < this.settings.operatingLimitSeconds)
-      return undefined;
+    if (this.usage(method).operating < this.settings.operatingLimitSeconds) return undefined;
     this.stats.operationTimeLimit++;
     return fail(429, 'OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.');
   }
 
   /** After a method ran: its cost is added; answers the `time` fields for its answer. */
   charge(method: string): { operating: number; operating_reset_at: number } {
-    const cost = this.settings.methodTime[method] ?? 0;
-    if (cost > 0) {
-      const baskets = this.used.get(method) ?? new Map<number, number>();
-      const current = this.basket(this.now());
-      baskets.set(current, (baskets.get(current) ?? 0) + cost);
-      this.used.set(method, baskets);
-    }
+    this.use(method, this.basket(this.now()), this.settings.methodTime[method] ?? 0);
     return this.usage(method);
   }
 
-  /** On command: the method answers OPERATION_TIME_LIMIT for `seconds`. */
+  /**
+   * On command: the method answers OPERATION_TIME_LIMIT for about `seconds` (at most the window): its limit's worth
+   * of time goes into the basket that drops out then (so the block lasts up to one basket longer). Answers its end.
+   */
   block(method: string, seconds: number): Date {
-    const until = this.now() + seconds * 1000;
-    this.blocked.set(method, until);
-    return new Date(until);
+    const basketMs = this.settings.basketSeconds * 1000;
+    const current = this.basket(this.now());
+    const basket = Math.min(current, Math.ceil((this.now() + seconds * 1000) / basketMs) - BASKETS);
+    this.use(method, basket, this.settings.operatingLimitSeconds);
+    return new Date(this.usage(method).operating_reset_at * 1000);
+  }
+
+  private use(method: string, basket: number, seconds: number): void {
+    if (seconds <= 0) return;
+    const baskets = this.used.get(method) ?? new Map<number, number>();
+    baskets.set(basket, (baskets.get(basket) ?? 0) + seconds);
+    this.used.set(method, baskets);
   }
 
   private basket(ms: number): number {
@@ -119,7 +123,7 @@ export class PortalLimits {
   }
 
   /** The method's time within the window, and when its oldest basket drops out (a full window ahead when none). */
-  private usage(method: string): { operating: number; operating_reset_at: number } {
+  usage(method: string): { operating: number; operating_reset_at: number } {
     const now = this.now();
     const current = this.basket(now);
     const baskets = this.used.get(method);

@@ -39,7 +39,11 @@ export function handleRest(emulator: Emulator, rawMethod: string, params: Record
   const caller = { portal, userId: check.userId, token };
   if (method === 'batch')
     return withUsage(
-      runBatch(params, (m, p) => run(emulator, caller, m, p)),
+      runBatch(
+        params,
+        (m, p) => run(emulator, caller, m, p),
+        (m) => portal.limits.usage(m),
+      ),
       portal.limits.charge('batch'),
     );
   return run(emulator, caller, method, params);
