@@ -60,11 +60,14 @@ export class PortalLimits {
     private readonly settings: LimitSettings,
     private readonly now: () => number,
   ) {
-    this.setRateLimit(settings.rateLimit);
+    this.bucket = settings.rateLimit === false ? undefined : new LeakyBucket(settings.rateLimit);
   }
 
+  /** A new limit (a plan changed), with a fresh bucket and fresh stats: what the portal saw under this limit. */
   setRateLimit(limit: RateLimit | false): void {
     this.bucket = limit === false ? undefined : new LeakyBucket(limit);
+    for (const key of Object.keys(this.stats) as (keyof LimitStats)[]) this.stats[key] = 0;
+    this.lastSecond.length = 0;
   }
 
   /** A request arrives (a batch is one): OVERLOAD_LIMIT, QUERY_LIMIT_EXCEEDED, or undefined to go on. */
