@@ -78,7 +78,7 @@ describeUnless('three server processes on one PostgreSQL database', unavailable 
     portal.limits.setRateLimit(PORTAL_LIMIT);
     const plan = await runCli(['installations', 'set-plan', portal.memberId, '--rate', '2/5'], env);
     assert.equal(plan.code, 0, plan.stderr);
-        await emulator.decide(emulator.waiting()[0]!.id, true);
+    await emulator.decide(emulator.waiting()[0]!.id, true);
 
     const done = () =>
       parker.store.db
