@@ -3,19 +3,14 @@
  * seconds (OPERATION_TIME_LIMIT), support's manual block (OVERLOAD_LIMIT), and what each portal saw of them.
  */
 import type { Command } from 'commander';
+import type { LimitStats } from '../emulator/limits.js';
 import { action, admin, memberIdOption, portalPath } from './emulator-admin.js';
 import { UsageError } from './common.js';
 
-interface LimitsView {
+interface LimitsView extends LimitStats {
   memberId: string;
   rateLimit: string;
   overloaded: boolean;
-  requests: number;
-  queryLimitExceeded: number;
-  operationTimeLimit: number;
-  overloadLimit: number;
-  peakPerSecond: number;
-  peakBucketLevel: number;
 }
 
 const show = (p: LimitsView) =>
