@@ -6,9 +6,8 @@ import type { Store } from '../store/schema.js';
 export function storeLimits(store: Store): LimitsStore {
   return {
     reserveRequest: (memberId, limit, full) => store.reserveRequest(memberId, limit, full),
-    async blocks(memberId, methods) {
-      const now = new Date().toISOString();
-      const found = await blocksInForce(store.db, memberId, methods, now);
+    async blocks(memberId) {
+      const found = await blocksInForce(store.db, memberId, new Date().toISOString());
       return new Map(found.map((b) => [b.method, new Date(b.until)]));
     },
     block: (memberId, method, until, reason) =>

@@ -80,7 +80,7 @@ export class RestClient {
 
   /** Waits out (or rejects for) a block on the method. */
   private async unblocked(memberId: string, method: string, whenBlocked: 'reject' | 'wait'): Promise<void> {
-    const until = (await this.limits.blocks(memberId, [method])).get(method);
+    const until = (await this.methodTimes.blocked(memberId, [method])).get(method);
     if (!until) return;
     if (whenBlocked === 'reject') throw blockedError(method, until);
     await sleep(until.getTime() - Date.now());
@@ -139,7 +139,7 @@ export class RestClient {
   ): Promise<BatchAnswer> {
     const entries = entriesOf(commands);
     const methodOf = new Map(entries.map(([key, [method]]) => [key, method.toLowerCase()]));
-    const blocked = await this.limits.blocks(memberId, [...new Set(methodOf.values())]);
+    const blocked = await this.methodTimes.blocked(memberId, [...new Set(methodOf.values())]);
     const merged: BatchAnswer = {
       result: {},
       resultError: {},

@@ -9,7 +9,9 @@
  * - when the portal refuses, the method is blocked until the last `operating_reset_at` this process saw for it, or
  *   for `retryMs` (one basket) when it saw none or that time has passed: the earliest the block can lift.
  *
- * Blocks are written to the store, so every instance honours them; what this process saw of `time` stays here.
+ * Blocks are written to the store, so every instance honours them; each process reads a portal's blocks at most once
+ * every BLOCKS_READ_MS (a block another instance recorded is seen within that; at worst one more request meets the
+ * portal's refusal), so a request costs no extra query. What this process saw of `time` stays here.
  */
 import type { RateLimit } from '../protocol/index.js';
 import { OperationTimeLimit } from './errors.js';
@@ -18,8 +20,8 @@ import { OperationTimeLimit } from './errors.js';
 export interface LimitsStore {
   /** Takes the portal's next request place; answers how many ms to wait (`full`: count the bucket full, take none). */
   reserveRequest(memberId: string, limit: RateLimit, full?: boolean): Promise<number>;
-  /** The blocks in force among `methods` (lower case): method → until. */
-  blocks(memberId: string, methods: string[]): Promise<Map<string, Date>>;
+  /** The portal's blocks in force: method (lower case) → until. */
+  blocks(memberId: string): Promise<Map<string, Date>>;
   /** Records (or lengthens) a block. */
   block(memberId: string, method: string, until: Date, reason: 'OPERATION_TIME_LIMIT' | 'operating'): Promise<void>;
 }
@@ -40,16 +42,38 @@ export const HEADROOM_SECONDS = 5;
 /** One second past `operating_reset_at`: the portal's clock and ours differ a little. */
 const RESET_MARGIN_MS = 1000;
 const MAX_NOTED = 10_000;
+export const BLOCKS_READ_MS = 1000;
 
 export class MethodTimes {
   /** `memberId method` → the last `operating_reset_at` seen, in ms. */
   private readonly resets = new Map<string, number>();
+  /** memberId → the portal's blocks as last read from the store, and when. */
+  private readonly read = new Map<string, { at: number; blocks: Promise<Map<string, Date>> }>();
 
   constructor(
     private readonly store: LimitsStore,
     private readonly limitSeconds: number,
     private readonly retryMs: number,
   ) {}
+
+  /** The portal's blocks in force now among `methods` (lower case): method → until. */
+  async blocked(memberId: string, methods: string[]): Promise<Map<string, Date>> {
+    let known = this.read.get(memberId);
+    if (!known || Date.now() - known.at >= BLOCKS_READ_MS) {
+      if (this.read.size >= MAX_NOTED) this.read.clear();
+      known = { at: Date.now(), blocks: this.store.blocks(memberId) };
+      known.blocks.catch(() => this.read.delete(memberId));
+      this.read.set(memberId, known);
+    }
+    const blocks = await known.blocks;
+    const now = Date.now();
+    return new Map(methods.flatMap((m) => ((blocks.get(m)?.getTime() ?? 0) > now ? [[m, blocks.get(m)!]] : [])));
+  }
+
+  private async block(memberId: string, method: string, until: Date, reason: 'OPERATION_TIME_LIMIT' | 'operating') {
+    await this.store.block(memberId, method, until, reason);
+    this.read.delete(memberId); // read it again, with this block and any longer one
+  }
 
   /** Reads an answer's `time` for one method; blocks the method ahead of the portal when it nears the limit. */
   async note(memberId: string, method: string, time: unknown): Promise<void> {
@@ -58,14 +82,14 @@ export class MethodTimes {
     if (this.resets.size >= MAX_NOTED) this.forgetPast();
     this.resets.set(`${memberId} ${method}`, resetAt * 1000);
     if (typeof operating === 'number' && operating >= this.limitSeconds - HEADROOM_SECONDS)
-      await this.store.block(memberId, method, new Date(resetAt * 1000 + RESET_MARGIN_MS), 'operating');
+      await this.block(memberId, method, new Date(resetAt * 1000 + RESET_MARGIN_MS), 'operating');
   }
 
   /** The portal answered OPERATION_TIME_LIMIT for `method`: records the block and answers when it ends. */
   async refused(memberId: string, method: string): Promise<Date> {
     const reset = this.resets.get(`${memberId} ${method}`);
     const until = new Date(reset && reset > Date.now() ? reset + RESET_MARGIN_MS : Date.now() + this.retryMs);
-    await this.store.block(memberId, method, until, 'OPERATION_TIME_LIMIT');
+    await this.block(memberId, method, until, 'OPERATION_TIME_LIMIT');
     return until;
   }
 

@@ -33,14 +33,12 @@ export async function blockMethod(db: Db, block: MethodBlock, at: string): Promi
     .execute();
 }
 
-/** The blocks in force at `now` among `methods` of one portal. */
-export async function blocksInForce(db: Db, memberId: string, methods: string[], now: string): Promise<MethodBlock[]> {
-  if (methods.length === 0) return [];
+/** The portal's blocks in force at `now`. */
+export async function blocksInForce(db: Db, memberId: string, now: string): Promise<MethodBlock[]> {
   const rows = await db
     .selectFrom('method_blocks')
     .select(['member_id', 'method', 'blocked_until', 'reason'])
     .where('member_id', '=', memberId)
-    .where('method', 'in', methods)
     .where('blocked_until', '>', now)
     .execute();
   return rows.map((r) => ({ memberId: r.member_id, method: r.method, until: r.blocked_until, reason: r.reason }));
