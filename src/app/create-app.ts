@@ -30,6 +30,7 @@ import {
   type RetentionSettings,
 } from '../core/retention.js';
 import type { PruneCounts } from '../store/retention.js';
+import { storeLimits } from '../core/rest-limits.js';
 import type { InboxEntry, Permission } from '../core/views.js';
 import { RestClient, type RestSettings } from '../rest/client.js';
 import { credentialsFrom, parseOAuthServers } from '../rest/oauth.js';
@@ -174,7 +175,12 @@ export function createApp(options: AppOptions = {}): B24App {
   };
   const clock = options.clock ?? Date.now;
   const refresher = new TokenRefresher(store, oauth, log, clock, metrics.countRefresh);
-  const rest = new RestClient(new InstallationTokens(store, refresher), options.rest, metrics.observeRest);
+  const rest = new RestClient(
+    new InstallationTokens(store, refresher),
+    storeLimits(store),
+    options.rest,
+    metrics.observeRest,
+  );
 
   const bind = async (memberId: string) => {
     if (!publicUrl)

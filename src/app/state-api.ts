@@ -1,6 +1,7 @@
 /** The app's faces on its state, for the API, the CLI and pages: installations (list, get, and add by hand), the permission ledger, parked calls and the inbox. */
 import { tokenHash } from '../protocol/index.js';
-import { registerInstallation, type ManualInstallation } from '../core/installations.js';
+import { registerInstallation, setInstallationRateLimit, type ManualInstallation } from '../core/installations.js';
+import type { RateLimit } from '../protocol/index.js';
 import {
   inboxEntryView,
   installationView,
@@ -21,6 +22,11 @@ export interface InstallationsApi {
   list(): Promise<InstallationView[]>;
   get(memberId: string): Promise<InstallationView | undefined>;
   add(installation: ManualInstallation): Promise<InstallationView>;
+  /**
+   * Sets the portal's request limit (its plan: `{perSecond: 5, burst: 250}` for Enterprise), or with null goes back to
+   * `rest.rateLimit`. Every instance paces its requests to that portal by it from their next request.
+   */
+  setRateLimit(memberId: string, limit: RateLimit | null): Promise<InstallationView>;
 }
 
 export interface CallsApi {
@@ -41,6 +47,10 @@ export function stateApi(store: Store, ready: () => Promise<void>) {
     add: async (input) => {
       await registerInstallation(await db(), input);
       return installationView((await getInstallation(store.db, input.memberId))!);
+    },
+    setRateLimit: async (memberId, limit) => {
+      await setInstallationRateLimit(await db(), memberId, limit);
+      return installationView((await getInstallation(store.db, memberId))!);
     },
   };
 

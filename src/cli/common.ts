@@ -1,5 +1,6 @@
 /** Options every command shares and the app a command opens on the chosen database. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { parseRateLimit, type RateLimit } from '../protocol/index.js';
 import { createApp, DEFAULT_DATABASE, type AppOptions, type B24App } from '../app/create-app.js';
 import { openStore } from '../store/open.js';
 
@@ -46,4 +47,11 @@ export function wholeNumber(name: string, min = 1) {
       throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}, not "${value}".`);
     return n;
   };
+}
+
+/** A request limit written PER_SECOND/BURST, like 2/50 or 0.5/10. */
+export function rateLimitArgument(name: string, value: string, or = ''): RateLimit {
+  const limit = parseRateLimit(value);
+  if (!limit) throw new UsageError(`${name} must be PER_SECOND/BURST (like 2/50)${or}, not "${value}".`);
+  return limit;
 }

@@ -6,9 +6,9 @@ import { Command, Option } from 'commander';
 import { UsageError, wholeNumber } from './common.js';
 
 type Body = Record<string, unknown>;
-type Options = Record<string, string | string[] | boolean | number | undefined> & { url: string; json: boolean };
+export type Options = Record<string, string | string[] | boolean | number | undefined> & { url: string; json: boolean };
 
-function admin(name: string, description: string): Command {
+export function admin(name: string, description: string): Command {
   return new Command(name)
     .description(description)
     .addOption(
@@ -37,7 +37,7 @@ async function call(url: string, method: string, path: string, body?: Body): Pro
 
 type Request = (args: string[], options: Options) => Promise<[string, string, Body?]> | [string, string, Body?];
 
-function action(command: Command, request: Request, show: (answer: never) => string): Command {
+export function action(command: Command, request: Request, show: (answer: never) => string): Command {
   return command.action(async (...args: unknown[]) => {
     const cmd = args.at(-1) as Command;
     const options = cmd.opts<Options>();
@@ -57,8 +57,9 @@ const sent = (list: Sent[]) =>
   list.length
     ? list.map((d) => `  ${d.event} -> ${d.url}: ${d.status} (event_handler_id ${d.eventHandlerId})`).join('\n')
     : '  (no handler bound for this event: nothing sent)';
-const portalPath = (o: Options, action: string) => `/admin/portals/${encodeURIComponent(String(o.memberId))}/${action}`;
-const memberIdOption = (c: Command) => c.requiredOption('--member-id <id>', "the portal's member_id");
+export const portalPath = (o: Options, action: string) =>
+  `/admin/portals/${encodeURIComponent(String(o.memberId))}/${action}`;
+export const memberIdOption = (c: Command) => c.requiredOption('--member-id <id>', "the portal's member_id");
 const repeatable = (v: string, all: string[]) => [...all, v];
 
 interface Frame {

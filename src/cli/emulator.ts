@@ -6,16 +6,12 @@ import { Command, Option } from 'commander';
 import { serveEmulator } from '../emulator/http.js';
 import { Emulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../emulator/portal.js';
 import type { RateLimit } from '../protocol/index.js';
-import { UsageError, wholeNumber } from './common.js';
+import { rateLimitArgument, UsageError, wholeNumber } from './common.js';
 import { adminCommands } from './emulator-admin.js';
+import { limitCommands } from './emulator-limits.js';
 
-function rateLimit(value: string): RateLimit | false {
-  if (value === 'off') return false;
-  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
-  if (!match || Number(match[1]) <= 0 || Number(match[2]) < 1)
-    throw new UsageError(`--rate-limit must be PER_SECOND/BURST (like 2/50) or off, not "${value}".`);
-  return { perSecond: Number(match[1]), burst: Number(match[2]) };
-}
+const rateLimit = (value: string): RateLimit | false =>
+  value === 'off' ? false : rateLimitArgument('--rate-limit', value, ' or off');
 
 interface StartOptions {
   port: number;
@@ -28,6 +24,19 @@ interface StartOptions {
   tokenTtl: number;
   refreshTokenTtl: number;
   rateLimit: string;
+  methodTime: string[];
+  operatingLimit: number;
+}
+
+/** `--method-time crm.deal.list=5`: what one run of the method costs of its time limit, in seconds. */
+function methodTimes(values: string[]): Record<string, number> {
+  return Object.fromEntries(
+    values.map((value) => {
+      const match = /^([\w.]+)=(\d+(?:\.\d+)?)$/.exec(value);
+      if (!match) throw new UsageError(`--method-time must be METHOD=SECONDS (like crm.deal.list=5), not "${value}".`);
+      return [match[1]!.toLowerCase(), Number(match[2])];
+    }),
+  );
 }
 
 function start(options: StartOptions) {
@@ -40,6 +49,8 @@ function start(options: StartOptions) {
       accessTtlSeconds: options.tokenTtl,
       refreshTtlSeconds: options.refreshTokenTtl * 86_400,
       rateLimit: limit,
+      methodTime: methodTimes(options.methodTime),
+      operatingLimitSeconds: options.operatingLimit,
       confirmMethods: ['voximplant.user.get', ...options.confirmMethod],
     });
     const eastPort = options.eastPort ?? (options.port === 0 ? 0 : options.port + 1);
@@ -106,9 +117,21 @@ export function emulatorCommand(): Command {
       wholeNumber('--refresh-token-ttl'),
       180,
     )
-    .option('--rate-limit <rate/burst>', 'per-portal request limit, or off', '2/50');
+    .option('--rate-limit <rate/burst>', 'per-portal request limit, or off', '2/50')
+    .option(
+      '--method-time <method=seconds>',
+      'execution time one run of a method costs against its limit (repeatable; default 0)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option(
+      '--operating-limit <seconds>',
+      "a method's execution time per 10 minutes before OPERATION_TIME_LIMIT",
+      wholeNumber('--operating-limit'),
+      480,
+    );
   command.action(async (options: StartOptions) => start(options)());
 
-  for (const sub of adminCommands()) command.addCommand(sub);
+  for (const sub of [...adminCommands(), ...limitCommands()]) command.addCommand(sub);
   return command;
 }

@@ -1,7 +1,11 @@
-/** `b24-events installations`: the portals this app is installed on; `installations add` registers one by hand. */
+/**
+ * `b24-events installations`: the portals this app is installed on; `installations add` registers one by hand;
+ * `installations set-plan` sets a portal's request limit (docs/protocol.md#77-limits).
+ */
 import { Command, Option } from 'commander';
 import type { InstallationView } from '../core/views.js';
-import { openApp, withDb, withJson, type DbOptions } from './common.js';
+import { formatRateLimit, RATE_PLANS, type RatePlan } from '../protocol/index.js';
+import { openApp, rateLimitArgument, UsageError, withDb, withJson, type DbOptions } from './common.js';
 import { print } from './output.js';
 
 export function installationsCommand(): Command {
@@ -24,6 +28,7 @@ export function installationsCommand(): Command {
             ['STATUS', (i) => i.status],
             ['VERSION', (i) => i.version],
             ['OAUTH SERVER', (i) => (i.oauthServer ? new URL(i.oauthServer).host : '-')],
+            ['RATE LIMIT', rateLimitCell],
             ['APP TOKEN', (i) => i.applicationTokenFingerprint],
             ['INSTALLED AT', (i) => i.installedAt],
             ['TOKENS REFRESHED AT', (i) => i.tokensRefreshedAt],
@@ -37,7 +42,43 @@ export function installationsCommand(): Command {
           );
       }),
     )
-    .addCommand(addCommand());
+    .addCommand(addCommand())
+    .addCommand(setPlanCommand());
+}
+
+const rateLimitCell = (i: InstallationView) =>
+  i.rateLimit ? `${formatRateLimit(i.rateLimit)}${i.plan === 'custom' ? '' : ` (${i.plan})`}` : 'default';
+
+interface SetPlanOptions extends DbOptions {
+  plan?: string;
+  rate?: string;
+}
+
+function setPlanCommand(): Command {
+  const plans = [...Object.keys(RATE_PLANS), 'default'];
+  return withDb(
+    new Command('set-plan')
+      .description("set the portal's request limit: its Bitrix24 plan, or a rate of its own")
+      .argument('<member-id>', "the portal's member_id")
+      .addOption(
+        new Option(
+          '--plan <plan>',
+          "enterprise (5/250), standard (2/50), or default (the app's rest.rateLimit)",
+        ).choices(plans),
+      )
+      .addOption(new Option('--rate <rate/burst>', 'requests per second / burst, like 5/250').conflicts('plan')),
+  ).action(async (memberId: string, options: SetPlanOptions) => {
+    if (!options.plan && !options.rate) throw new UsageError('set-plan needs --plan PLAN or --rate PER_SECOND/BURST.');
+    const limit = options.rate
+      ? rateLimitArgument('--rate', options.rate)
+      : options.plan === 'default'
+        ? null
+        : RATE_PLANS[options.plan as RatePlan];
+    await openApp(options, async (app) => {
+      const installation = await app.installations.setRateLimit(memberId, limit);
+      process.stdout.write(`Installation ${installation.memberId}: rate limit ${rateLimitCell(installation)}.\n`);
+    });
+  });
 }
 
 interface AddOptions extends DbOptions {

@@ -1,7 +1,7 @@
 /** Installations: the row an install proved through OAuth, and installations registered by hand. */
-import { B24EventsError } from '../protocol/index.js';
+import { B24EventsError, type RateLimit } from '../protocol/index.js';
 import { DEFAULT_OAUTH_SERVERS, tokenExpiry } from '../rest/oauth.js';
-import { getInstallation, saveInstallation } from '../store/installations.js';
+import { getInstallation, saveInstallation, setRateLimit } from '../store/installations.js';
 import type { Db, InstallationStatus } from '../store/schema.js';
 import type { Proof } from './proof-of-origin.js';
 
@@ -103,4 +103,14 @@ export async function registerInstallation(db: Db, input: ManualInstallation): P
     updated_at: at,
     uninstalled_at: null,
   });
+}
+
+/** Sets a portal's own request limit (its plan), or with null goes back to the app's default. */
+export async function setInstallationRateLimit(db: Db, memberId: string, limit: RateLimit | null): Promise<void> {
+  if (limit && !(Number.isFinite(limit.perSecond) && limit.perSecond > 0))
+    throw new InvalidInstallationError('rateLimit.perSecond must be a number above 0.');
+  if (limit && !(Number.isInteger(limit.burst) && limit.burst >= 1))
+    throw new InvalidInstallationError('rateLimit.burst must be a whole number of at least 1.');
+  if (!(await setRateLimit(db, memberId, limit)))
+    throw new InvalidInstallationError(`No installation has member_id ${memberId.slice(0, 100)}.`);
 }

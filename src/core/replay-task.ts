@@ -5,12 +5,23 @@
  * refreshed before the decision meets METHOD_CONFIRM_WAITING again: it is parked anew under the current token (a
  * new prompt to the administrator), never dropped. What comes after a finished call is the continuation task's.
  *
+ * A method the portal blocked (OPERATION_TIME_LIMIT, docs/protocol.md#77-limits) is not a failure of the call: the
+ * claim passes over calls of a blocked method, and a call the portal refused for it (the block was news) goes back
+ * to `ready` with its attempt given back, since the portal did not run it. OVERLOAD_LIMIT ends the calls failed at once.
+ *
  * Exactly once without crashes: a batch's run has no timeout of its own (the REST client bounds each request), so
  * its answers are always written back by the worker that sent it, while it holds the lease.
  */
 import { BATCH_LIMIT } from '../protocol/index.js';
 import { accessTokenHash, type BatchAnswer, type RestClient } from '../rest/client.js';
-import { isTransient, MethodConfirmDenied, MethodConfirmWaiting, restErrorFrom, RestError } from '../rest/errors.js';
+import {
+  isTransient,
+  MethodConfirmDenied,
+  MethodConfirmWaiting,
+  OperationTimeLimit,
+  restErrorFrom,
+  RestError,
+} from '../rest/errors.js';
 import type { Lease } from '../store/lease.js';
 import { claimReadyCalls, endDenied, parkAgain, settleParkedCall } from '../store/parked-calls.js';
 import type { ParkedCallRow, Store } from '../store/schema.js';
@@ -25,10 +36,13 @@ export interface ReplayBatch {
   calls: ParkedCallRow[];
 }
 
+/** The portal's answer to the batch, or the block that kept the whole batch from being sent. */
+export type ReplayResult = BatchAnswer | OperationTimeLimit;
+
 const commandKey = (call: ParkedCallRow) => `c${call.id}`;
 const now = () => new Date().toISOString();
 
-export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
+export class ReplayTask implements Task<ReplayBatch, ReplayResult> {
   readonly name = 'replays';
   /** One batch at a time per process: the portal's rate limit is the bound, not our parallelism. */
   readonly concurrency = 1;
@@ -62,48 +76,48 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
     return { memberId: batch.memberId, callIds: batch.calls.map((call) => call.id) };
   }
 
-  run(batch: ReplayBatch): Promise<BatchAnswer> {
-    return this.rest.batch(
-      batch.memberId,
-      Object.fromEntries(batch.calls.map((call) => [commandKey(call), [call.method, JSON.parse(call.params)]])),
-    );
+  async run(batch: ReplayBatch): Promise<ReplayResult> {
+    try {
+      return await this.rest.batch(
+        batch.memberId,
+        Object.fromEntries(batch.calls.map((call) => [commandKey(call), [call.method, JSON.parse(call.params)]])),
+        { whenBlocked: 'reject' }, // a lease outlives no 10-minute wait: the calls wait in the store instead
+      );
+    } catch (error) {
+      if (error instanceof OperationTimeLimit) return error;
+      throw error;
+    }
   }
 
   /** Only no answer or the portal's limits are worth another replay; any other refusal ends the calls failed at once. */
   retryable = isTransient;
 
   /** Writes each call's answer; false when the lease on any of them was lost. */
-  async complete(batch: ReplayBatch, owner: string, answer: BatchAnswer): Promise<boolean> {
+  async complete(batch: ReplayBatch, owner: string, answer: ReplayResult): Promise<boolean> {
     let kept = true;
-    for (const call of batch.calls) {
-      const key = commandKey(call);
-      const failure = answer.resultError[key];
-      if (failure)
-        kept =
-          (await this.answered(
-            call,
-            owner,
-            restErrorFrom(failure.error, failure.error_description ?? '', 0),
-            answer,
-          )) && kept;
-      else if (key in answer.result)
-        kept =
-          (await this.settle(call, owner, {
-            state: 'done',
-            result: JSON.stringify(answer.result[key] ?? null),
-            error: null,
-            finished_at: now(),
-          })) && kept;
-      else
-        kept =
-          (await this.failOne(
-            call,
-            owner,
-            new RestError('NO_RESULT', 'the batch answer had no result for this call', 0),
-          )) !== 'lost' && kept;
-    }
+    for (const call of batch.calls) kept = (await this.completeOne(call, owner, answer)) && kept;
     this.onSettled();
     return kept;
+  }
+
+  private async completeOne(call: ParkedCallRow, owner: string, answer: ReplayResult): Promise<boolean> {
+    if (answer instanceof OperationTimeLimit) return this.waitForBlock(call, owner, answer);
+    const key = commandKey(call);
+    const failure = answer.resultError[key];
+    if (failure) {
+      const error = restErrorFrom(failure.error, failure.error_description ?? '', 0);
+      if (error instanceof OperationTimeLimit) return this.waitForBlock(call, owner, error);
+      return this.answered(call, owner, error, answer);
+    }
+    if (key in answer.result)
+      return this.settle(call, owner, {
+        state: 'done',
+        result: JSON.stringify(answer.result[key] ?? null),
+        error: null,
+        finished_at: now(),
+      });
+    const missing = new RestError('NO_RESULT', 'the batch answer had no result for this call', 0);
+    return (await this.failOne(call, owner, missing)) !== 'lost';
   }
 
   /** The batch got no answer: every call in it failed this attempt. */
@@ -112,6 +126,16 @@ export class ReplayTask implements Task<ReplayBatch, BatchAnswer> {
     for (const call of batch.calls) outcomes.add(await this.failed(call, owner, failure));
     this.onSettled();
     return outcomes.has('retry') ? 'retry' : outcomes.has('failed') ? 'failed' : 'lost';
+  }
+
+  /** The method is blocked: the call stays ready, its attempt given back (the portal did not run it). */
+  private async waitForBlock(call: ParkedCallRow, owner: string, error: OperationTimeLimit): Promise<boolean> {
+    const { error: text } = await failureOf(this.store, this.retry, call.member_id, error);
+    this.log.info(
+      { callId: call.id, memberId: call.member_id, method: call.method },
+      'the method is blocked for the portal (OPERATION_TIME_LIMIT): the parked call waits for the block to end',
+    );
+    return this.settle(call, owner, { state: 'ready', error: text, attempts: Math.max(0, call.attempts - 1) });
   }
 
   private async answered(call: ParkedCallRow, owner: string, error: RestError, answer: BatchAnswer): Promise<boolean> {

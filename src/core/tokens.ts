@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PortalAccess, TokenSource } from '../rest/client.js';
-import { getInstallation } from '../store/installations.js';
+import { getInstallation, rateLimitOf } from '../store/installations.js';
 import { leaseFor } from '../store/lease.js';
 import type { Installation, Store } from '../store/schema.js';
 import { leaseRefresh, releaseRefresh } from '../store/token-refresh.js';
@@ -33,6 +33,7 @@ function accessOf(row: Installation): PortalAccess {
     clientEndpoint: row.client_endpoint,
     accessToken: row.access_token,
     expiresAt: row.access_expires_at ? new Date(row.access_expires_at) : null,
+    rateLimit: rateLimitOf(row),
   };
 }
 

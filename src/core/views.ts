@@ -1,8 +1,10 @@
 /** What the API, the CLI and the pages show of stored rows: camelCase, no secrets, tokens as fingerprints. */
-import { fingerprint, fingerprintOfHash, redact } from '../protocol/index.js';
+import { fingerprint, fingerprintOfHash, planOf, redact } from '../protocol/index.js';
+import { rateLimitOf } from '../store/installations.js';
 import type { InboxRow, Installation, ParkedCallRow, PermissionRow } from '../store/schema.js';
 
 export function installationView(row: Installation) {
+  const rateLimit = rateLimitOf(row) ?? null;
   return {
     memberId: row.member_id,
     domain: row.domain,
@@ -18,6 +20,9 @@ export function installationView(row: Installation) {
     tokensRefreshedAt: row.tokens_refreshed_at,
     /** Why the last refresh failed (no secret): for needs_reinstall, the OAuth server's refusal. */
     refreshError: row.refresh_error,
+    /** The portal's own request limit (`installations set-plan`); null: the app's `rest.rateLimit`. */
+    rateLimit,
+    plan: rateLimit ? planOf(rateLimit) : ('default' as const),
     installedAt: row.installed_at,
     updatedAt: row.updated_at,
     uninstalledAt: row.uninstalled_at,

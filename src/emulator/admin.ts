@@ -1,4 +1,5 @@
 /** The administrator's actions over HTTP (JSON, or the page's forms), used by the pages, the `b24-events emulator` commands and tests. */
+import { formatRateLimit, parseRateLimit, type RateLimit } from '../protocol/index.js';
 import { frameInstall } from './install-frame.js';
 import { REGIONS, type Region } from './oauth.js';
 import { Emulator, EmulatorError, type InstallOptions } from './portal.js';
@@ -111,8 +112,46 @@ async function portalAction(
       emulator.revokeTokens(memberId, refreshOnly ? 'refresh' : undefined);
       return { status: 200, body: { memberId, revoked: refreshOnly ? 'refresh' : 'all' } };
     }
+    case 'rate-limit':
+      emulator.portal(memberId).limits.setRateLimit(rateLimit(body.rateLimit));
+      return { status: 200, body: limitsView(emulator, memberId) };
+    case 'overload':
+      emulator.portal(memberId).limits.overloaded = body.on === undefined || yes(body.on);
+      return { status: 200, body: limitsView(emulator, memberId) };
+    case 'block-method': {
+      const method = str(body.method)?.toLowerCase();
+      const seconds = body.seconds === undefined || body.seconds === '' ? 600 : Number(body.seconds);
+      if (!method || !/^[a-z0-9_.]+$/.test(method))
+        throw new EmulatorError('method must be a method name like crm.deal.list');
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new EmulatorError('seconds must be a number above 0');
+      const until = emulator.portal(memberId).limits.block(method, seconds);
+      return { status: 200, body: { ...limitsView(emulator, memberId), method, blockedUntil: until.toISOString() } };
+    }
   }
   return undefined;
+}
+
+/** "2/50" or "off" (docs/protocol.md#77-limits: 2/50 most plans, 5/250 Enterprise). */
+function rateLimit(value: unknown): RateLimit | false {
+  if (value === 'off' || value === false) return false;
+  const limit = parseRateLimit(String(value ?? ''));
+  if (!limit)
+    throw new EmulatorError(
+      `rateLimit must be PER_SECOND/BURST (like 2/50) or off, not "${String(value).slice(0, 20)}"`,
+    );
+  return limit;
+}
+
+/** A portal's limits and what it saw of them. */
+function limitsView(emulator: Emulator, memberId: string) {
+  const { limits } = emulator.portal(memberId);
+  const rate = limits.bucket?.limit;
+  return {
+    memberId,
+    rateLimit: rate ? formatRateLimit(rate) : 'off',
+    overloaded: limits.overloaded,
+    ...limits.stats,
+  };
 }
 
 export async function handleAdmin(
@@ -130,6 +169,8 @@ export async function handleAdmin(
     }
     if (method === 'GET' && parts[0] === 'requests' && parts.length === 1)
       return { status: 200, body: emulator.waiting().map((r) => Emulator.describe(r)) };
+    if (method === 'GET' && parts[0] === 'stats' && parts.length === 1)
+      return { status: 200, body: [...emulator.portals.keys()].map((m) => limitsView(emulator, m)) };
     if (method === 'GET' && parts[0] === 'deliveries' && parts.length === 1)
       return { status: 200, body: emulator.deliveries };
     if (method !== 'POST') return notFound;

@@ -50,3 +50,9 @@ export function phpArray(map: Record<string, unknown>): unknown[] | Record<strin
   const keys = Object.keys(map);
   return keys.every((key, i) => key === String(i)) ? keys.map((key) => map[key]) : map;
 }
+
+/** The answer with the method's execution time in its `time`: `operating` and `operating_reset_at`. */
+export function withUsage(answer: RestAnswer, usage: Pick<RestTime, 'operating' | 'operating_reset_at'>): RestAnswer {
+  const body = answer.body as { time?: RestTime };
+  return body.time ? { ...answer, body: { ...body, time: { ...body.time, ...usage } } } : answer;
+}

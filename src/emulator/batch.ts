@@ -17,7 +17,10 @@ interface Answered {
   next?: unknown;
 }
 
-export function runBatch(params: Record<string, unknown>, run: RunCommand): RestAnswer {
+/** A method's execution time fields for `result_time` (docs/protocol.md#77-limits). */
+export type Usage = (method: string) => { operating: number; operating_reset_at: number };
+
+export function runBatch(params: Record<string, unknown>, run: RunCommand, usage: Usage): RestAnswer {
   const startedMs = Date.now();
   const cmd = params.cmd;
   if (cmd === undefined || cmd === null || typeof cmd !== 'object')
@@ -53,7 +56,7 @@ export function runBatch(params: Record<string, unknown>, run: RunCommand): Rest
       errors[key] = { error: body.error, error_description: body.error_description };
       halted = halt;
     }
-    times[key] = timing(started);
+    times[key] = (body as { time?: unknown }).time ?? { ...timing(started), ...usage(method) };
   });
   const answer = {
     result: phpArray(result),

@@ -4,8 +4,9 @@
  * under the same application_token, keeps event bindings, gates methods that need the administrator's confirmation
  * per access token and method, and delivers events to bound handlers only, never retried, never while installing.
  */
-import { BITRIX24_RATE_LIMIT, fingerprint, LeakyBucket, type Encodable } from '../protocol/index.js';
+import { fingerprint, type Encodable } from '../protocol/index.js';
 import { deliver, type Delivery } from './delivery.js';
+import { defaultLimitSettings, PortalLimits } from './limits.js';
 import { newSecret, OAuthAuthority, type Region, type TokenPair } from './oauth.js';
 import { handleRest, type RestAnswer } from './rest.js';
 import { applyOverride, eventData, eventCarriesTokens, type Payload } from './samples.js';
@@ -157,8 +158,17 @@ export class Emulator {
       installUrl,
       installBinding: { id: this.nextBindingId++, event: 'ONAPPINSTALL', handler: installUrl, authType: 0 },
       bindings: [],
-      bucket:
-        this.options.rateLimit === false ? undefined : new LeakyBucket(this.options.rateLimit ?? BITRIX24_RATE_LIMIT),
+      limits: new PortalLimits(
+        {
+          rateLimit: this.options.rateLimit ?? defaultLimitSettings.rateLimit,
+          methodTime: Object.fromEntries(
+            Object.entries(this.options.methodTime ?? {}).map(([method, seconds]) => [method.toLowerCase(), seconds]),
+          ),
+          operatingLimitSeconds: this.options.operatingLimitSeconds ?? defaultLimitSettings.operatingLimitSeconds,
+          basketSeconds: this.options.basketSeconds ?? defaultLimitSettings.basketSeconds,
+        },
+        () => this.now(),
+      ),
     };
     this.portals.set(memberId, portal);
     return portal;

@@ -1,6 +1,6 @@
 /** The emulator's REST methods, errors and limits, answered as Bitrix24 answers them (docs/protocol.md sections 5, 6 and 7). */
 import { createHash } from 'node:crypto';
-import { fail, ok, type RestAnswer } from './answers.js';
+import { fail, ok, withUsage, type RestAnswer } from './answers.js';
 import { runBatch } from './batch.js';
 import type { Emulator, PortalState } from './portal.js';
 
@@ -31,19 +31,32 @@ export function handleRest(emulator: Emulator, rawMethod: string, params: Record
   const portal = emulator.portals.get(check.memberId);
   if (!portal || portal.status === 'uninstalled')
     return fail(401, 'invalid_token', 'Unable to get application by token');
-  if (portal.bucket && !portal.bucket.tryTake(Date.now())) {
-    emulator.stats.rateLimited++;
-    return fail(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests');
+  const refused = portal.limits.admit();
+  if (refused) {
+    if ((refused.body as { error: string }).error === 'QUERY_LIMIT_EXCEEDED') emulator.stats.rateLimited++;
+    return refused;
   }
   const caller = { portal, userId: check.userId, token };
-  if (method === 'batch') return runBatch(params, (m, p) => run(emulator, caller, m, p));
+  if (method === 'batch')
+    return withUsage(
+      runBatch(
+        params,
+        (m, p) => run(emulator, caller, m, p),
+        (m) => portal.limits.usage(m),
+      ),
+      portal.limits.charge('batch'),
+    );
   return run(emulator, caller, method, params);
 }
 
+/** Runs one method within its time limit and charges its time (docs/protocol.md#77-limits). */
 function run(emulator: Emulator, caller: Caller, method: string, params: Record<string, unknown>): RestAnswer {
+  const blocked = caller.portal.limits.check(method);
+  if (blocked) return blocked;
   const answer = execute(emulator, caller, method, params);
-  if (answer.status === 200) emulator.stats.executed.set(method, (emulator.stats.executed.get(method) ?? 0) + 1);
-  return answer;
+  if (answer.status !== 200) return answer;
+  emulator.stats.executed.set(method, (emulator.stats.executed.get(method) ?? 0) + 1);
+  return withUsage(answer, caller.portal.limits.charge(method));
 }
 
 function execute(emulator: Emulator, caller: Caller, method: string, params: Record<string, unknown>): RestAnswer {

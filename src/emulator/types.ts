@@ -1,5 +1,6 @@
 /** The emulator's state: portals, their bindings and confirmation requests, and its errors. */
-import type { LeakyBucket, RateLimit } from '../protocol/index.js';
+import type { RateLimit } from '../protocol/index.js';
+import type { PortalLimits } from './limits.js';
 import type { Region } from './oauth.js';
 
 export interface EmulatorOptions {
@@ -9,10 +10,16 @@ export interface EmulatorOptions {
   accessTtlSeconds?: number;
   /** Refresh token lifetime: a refresh after it answers 400 invalid_grant. Default 180 days. */
   refreshTtlSeconds?: number;
-  /** The portal's clock (milliseconds), which token lifetimes follow. Default Date.now; `advanceClock` moves it on. */
+  /** The portal's clock (milliseconds), which token lifetimes and its limits follow. Default Date.now; `advanceClock` moves it on. */
   now?: () => number;
   /** Per-portal request limit; false turns it off. Default 2/s, burst 50. */
   rateLimit?: RateLimit | false;
+  /** Execution time one run of a method costs, in seconds, counted against its limit (default: 0 for every method). */
+  methodTime?: Record<string, number>;
+  /** A method's execution time within the ten-basket window before OPERATION_TIME_LIMIT. Default 480 s. */
+  operatingLimitSeconds?: number;
+  /** One basket of that window. Default 60 s, like Bitrix24; tests shorten it to play minutes in seconds. */
+  basketSeconds?: number;
   /** Methods that need the administrator's confirmation. Default: voximplant.user.get. */
   confirmMethods?: string[];
 }
@@ -43,7 +50,8 @@ export interface PortalState {
   /** The portal's own binding of ONAPPINSTALL to the install URL: its id is the event_handler_id. */
   installBinding: Binding;
   bindings: Binding[];
-  bucket: LeakyBucket | undefined;
+  /** Its request limit, method time limits and manual blocks, and what it saw of them. */
+  limits: PortalLimits;
 }
 
 export interface ConfirmationRequest {

@@ -1,18 +1,21 @@
 /**
  * The outbound REST client: the portal's current access token (refreshed when expired, or once when the portal
- * says `expired_token`), each portal's leaky bucket, and bounded retries when the portal says it is busy.
- * It knows nothing of storage: a TokenSource gives and refreshes tokens.
+ * says `expired_token`), the portal's limits (docs/protocol.md#77-limits) and bounded retries when it says it is busy.
+ * It knows nothing of storage: a TokenSource gives and refreshes tokens, a LimitsStore keeps the portal's leaky
+ * bucket and the methods it blocked, shared by every instance where the store allows.
  */
+import { backoffDelay, tokenHash, type RateLimit } from '../protocol/index.js';
+import { commandsPerRequest, entriesOf, mergeAnswer, type BatchAnswer, type BatchCommand } from './batch.js';
 import {
-  backoffDelay,
-  BATCH_LIMIT,
-  BITRIX24_RATE_LIMIT,
-  httpBuildQuery,
-  LeakyBucket,
-  tokenHash,
-  type RateLimit,
-} from '../protocol/index.js';
-import { ExpiredToken, isTransient, MethodConfirmDenied, MethodConfirmWaiting, QueryLimitExceeded } from './errors.js';
+  ExpiredToken,
+  isTransient,
+  MethodConfirmDenied,
+  MethodConfirmWaiting,
+  OperationTimeLimit,
+  QueryLimitExceeded,
+} from './errors.js';
+import { blockedError, MethodTimes, type LimitsStore } from './method-limits.js';
+import { defaultRestSettings, type RequestOptions, type RestSettings } from './settings.js';
 import { sendRest, type Params, type RestSuccess } from './transport.js';
 
 export interface PortalAccess {
@@ -20,6 +23,8 @@ export interface PortalAccess {
   clientEndpoint: string;
   accessToken: string;
   expiresAt: Date | null;
+  /** The portal's own request limit (its plan), when one is set; else `rest.rateLimit`. */
+  rateLimit?: RateLimit | undefined;
 }
 
 export interface TokenSource {
@@ -28,43 +33,16 @@ export interface TokenSource {
   refresh(memberId: string, stale: PortalAccess): Promise<PortalAccess>;
 }
 
-export interface RestSettings {
-  /** Per request. Default 30 s. */
-  timeoutMs: number;
-  /** The client's own pacing per portal. Default 2 requests/s, burst 50. */
-  rateLimit: RateLimit;
-  /** Retries after QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT, OVERLOAD_LIMIT or no answer. Default 3. */
-  maxRetries: number;
-  /** The ceiling of the first pause before such a retry (full jitter: a random pause up to it); doubles each time. Default 1 s. */
-  retryDelayMs: number;
-  /** Refresh this long before the recorded expiry. Default 60 s. */
-  expirySkewMs: number;
-}
+export { defaultRestSettings, type RequestOptions, type RestSettings };
 
 /** The longest pause between two tries of one call. */
 const MAX_RETRY_DELAY_MS = 30_000;
 
-export const defaultRestSettings: RestSettings = {
-  timeoutMs: 30_000,
-  rateLimit: BITRIX24_RATE_LIMIT,
-  maxRetries: 3,
-  retryDelayMs: 1000,
-  expirySkewMs: 60_000,
-};
+export type { BatchAnswer, BatchCommand };
 
 export interface RestAnswer {
   body: RestSuccess;
   /** The access the answer was given to (its token may be newer than before the call). */
-  access: PortalAccess;
-}
-
-export type BatchCommand = [method: string, params?: Params];
-
-export interface BatchAnswer {
-  result: Record<string, unknown>;
-  resultError: Record<string, { error: string; error_description: string }>;
-  resultTotal: Record<string, number>;
-  resultNext: Record<string, number>;
   access: PortalAccess;
 }
 
@@ -75,23 +53,23 @@ export const accessTokenHash = (access: PortalAccess): string => tokenHash(acces
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class RestClient {
-  private readonly buckets = new Map<string, LeakyBucket>();
   readonly settings: RestSettings;
+  private readonly methodTimes: MethodTimes;
 
   constructor(
     private readonly tokens: TokenSource,
+    private readonly limits: LimitsStore,
     settings: Partial<RestSettings> = {},
     private readonly observe: RestObserver = () => {},
   ) {
     this.settings = { ...defaultRestSettings, ...settings };
+    this.methodTimes = new MethodTimes(limits, this.settings.operatingLimitSeconds, this.settings.operationBlockMs);
   }
 
-  private bucket(memberId: string): LeakyBucket {
-    const known = this.buckets.get(memberId);
-    if (known) return known;
-    const bucket = new LeakyBucket(this.settings.rateLimit);
-    this.buckets.set(memberId, bucket);
-    return bucket;
+  /** The pace for a portal: its plan's limit with one place spare, for requests that reach it later than planned. */
+  private paceOf(access: PortalAccess): RateLimit {
+    const { perSecond, burst } = access.rateLimit ?? this.settings.rateLimit;
+    return { perSecond, burst: Math.max(1, burst - 1) };
   }
 
   private async freshAccess(memberId: string): Promise<PortalAccess> {
@@ -100,15 +78,32 @@ export class RestClient {
     return expiring ? this.tokens.refresh(memberId, access) : access;
   }
 
-  async request(memberId: string, method: string, params: Params = {}): Promise<RestAnswer> {
+  /** Waits out (or rejects for) a block on the method. */
+  private async unblocked(memberId: string, method: string, whenBlocked: 'reject' | 'wait'): Promise<void> {
+    const until = (await this.methodTimes.blocked(memberId, [method])).get(method);
+    if (!until) return;
+    if (whenBlocked === 'reject') throw blockedError(method, until);
+    await sleep(until.getTime() - Date.now());
+  }
+
+  async request(
+    memberId: string,
+    method: string,
+    params: Params = {},
+    options: RequestOptions = {},
+  ): Promise<RestAnswer> {
+    const key = method.toLowerCase();
+    const whenBlocked = options.whenBlocked ?? this.settings.whenBlocked;
     let access = await this.freshAccess(memberId);
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
-      await sleep(this.bucket(memberId).reserve(Date.now()));
+      await this.unblocked(memberId, key, whenBlocked);
+      await sleep(await this.limits.reserveRequest(memberId, this.paceOf(access)));
       const started = performance.now();
       try {
         const body = await sendRest(access.clientEndpoint, method, params, access.accessToken, this.settings.timeoutMs);
         this.observe({ method, seconds: (performance.now() - started) / 1000 });
+        await this.methodTimes.note(memberId, key, body.time);
         return { body, access };
       } catch (error) {
         this.observe({ method, seconds: (performance.now() - started) / 1000, error });
@@ -120,18 +115,31 @@ export class RestClient {
         if (error instanceof MethodConfirmWaiting || error instanceof MethodConfirmDenied) {
           error.token = { tokenHash: accessTokenHash(access), tokenExpiresAt: access.expiresAt };
         }
+        if (error instanceof OperationTimeLimit) {
+          error.retryAt = await this.methodTimes.refused(memberId, key);
+          if (whenBlocked === 'reject' || attempt >= this.settings.maxRetries) throw error;
+          continue; // waits for the block at the top of the loop
+        }
         if (!isTransient(error) || attempt >= this.settings.maxRetries) throw error;
-        if (error instanceof QueryLimitExceeded) this.bucket(memberId).fill(Date.now());
+        if (error instanceof QueryLimitExceeded) await this.limits.reserveRequest(memberId, this.paceOf(access), true);
         await sleep(backoffDelay(attempt + 1, this.settings.retryDelayMs, MAX_RETRY_DELAY_MS));
       }
     }
   }
 
-  /** Runs commands through `batch`, 50 to a request; keys are the commands' indexes or the record's keys. */
-  async batch(memberId: string, commands: BatchCommand[] | Record<string, BatchCommand>): Promise<BatchAnswer> {
-    const entries = Array.isArray(commands)
-      ? commands.map((c, i) => [String(i), c] as const)
-      : Object.entries(commands);
+  /**
+   * Runs commands through `batch`, 50 to a request; keys are the commands' indexes or the record's keys. A command
+   * whose method is blocked for the portal is not sent: it is answered OPERATION_TIME_LIMIT in `resultError`, as the
+   * portal would. The commands' `result_time` is read like a single call's `time`.
+   */
+  async batch(
+    memberId: string,
+    commands: BatchCommand[] | Record<string, BatchCommand>,
+    options: RequestOptions = {},
+  ): Promise<BatchAnswer> {
+    const entries = entriesOf(commands);
+    const methodOf = new Map(entries.map(([key, [method]]) => [key, method.toLowerCase()]));
+    const blocked = await this.methodTimes.blocked(memberId, [...new Set(methodOf.values())]);
     const merged: BatchAnswer = {
       result: {},
       resultError: {},
@@ -139,27 +147,23 @@ export class RestClient {
       resultNext: {},
       access: await this.freshAccess(memberId),
     };
-    for (let i = 0; i < entries.length; i += BATCH_LIMIT) {
-      const cmd: Record<string, string> = {};
-      for (const [key, [method, params]] of entries.slice(i, i + BATCH_LIMIT)) {
-        const query = params ? httpBuildQuery(params) : '';
-        cmd[key] = query ? `${method}?${query}` : method;
+    const sendable = entries.filter(([key]) => {
+      const until = blocked.get(methodOf.get(key)!);
+      if (until) {
+        const { code, description } = blockedError(methodOf.get(key)!, until);
+        merged.resultError[key] = { error: code, error_description: description };
       }
-      const { body, access } = await this.request(memberId, 'batch', { halt: 0, cmd });
-      const part = (body.result ?? {}) as {
-        result?: Record<string, unknown> | unknown[];
-        result_error?: BatchAnswer['resultError'] | unknown[];
-        result_total?: BatchAnswer['resultTotal'] | unknown[];
-        result_next?: BatchAnswer['resultNext'] | unknown[];
-      };
-      // PHP's json_encode writes a list where the keys are 0..n-1 (an empty map, or the first 50 of a list of commands).
-      const asMap = <T>(value: T | unknown[] | undefined) =>
-        Array.isArray(value) ? Object.fromEntries(value.map((v, k) => [String(k), v])) : (value ?? {});
-      Object.assign(merged.result, asMap(part.result));
-      Object.assign(merged.resultError, asMap(part.result_error));
-      Object.assign(merged.resultTotal, asMap(part.result_total));
-      Object.assign(merged.resultNext, asMap(part.result_next));
+      return !until;
+    });
+    for (const cmd of commandsPerRequest(sendable)) {
+      const { body, access } = await this.request(memberId, 'batch', { halt: 0, cmd }, options);
       merged.access = access;
+      const { errors, times } = mergeAnswer(merged, body.result);
+      for (const [key, time] of Object.entries(times))
+        if (methodOf.has(key)) await this.methodTimes.note(memberId, methodOf.get(key)!, time);
+      for (const [key, failure] of Object.entries(errors))
+        if (failure?.error === 'OPERATION_TIME_LIMIT' && methodOf.has(key))
+          await this.methodTimes.refused(memberId, methodOf.get(key)!);
     }
     return merged;
   }

@@ -28,8 +28,27 @@ export class MethodConfirmDenied extends RestError {
 export class ExpiredToken extends RestError {}
 export class InvalidToken extends RestError {}
 export class QueryLimitExceeded extends RestError {}
-export class OperationTimeLimit extends RestError {}
-export class Overloaded extends RestError {}
+
+/**
+ * OPERATION_TIME_LIMIT (docs/protocol.md#77-limits): the method has used up its execution time on this portal for now.
+ * `retryAt` is when this app will send it again (the block is kept in the store, so every instance waits for it); it
+ * is set when the client recorded or met the block, absent on a command error read straight from a batch answer.
+ */
+export class OperationTimeLimit extends RestError {
+  retryAt?: Date;
+}
+
+/**
+ * OVERLOAD_LIMIT (docs/protocol.md#77-limits): Bitrix24 support blocked the portal's REST API by hand. Retrying does not
+ * help; the message says so, and who can lift it.
+ */
+export class Overloaded extends RestError {
+  constructor(code: string, description: string, status: number) {
+    super(code, description, status);
+    this.message +=
+      ". Bitrix24 support blocked the REST API of this portal by hand; retrying does not help: the portal's administrator must contact Bitrix24 support to lift the block.";
+  }
+}
 export class InsufficientScope extends RestError {}
 export class AccessDenied extends RestError {}
 export class MethodNotFound extends RestError {}
@@ -67,13 +86,15 @@ const TRANSIENT_OAUTH = new Set([
   'server_error',
 ]);
 
-/** Worth trying again after a pause: the portal's limits, no answer at all, or an OAuth server that is away. */
+/**
+ * Worth trying again after a pause: the portal's limits, no answer at all, or an OAuth server that is away. Not
+ * OVERLOAD_LIMIT, a block only a person can lift, whatever its HTTP status (503 in PROTOCOL.md, 401 in today's docs).
+ */
 export const isTransient = (error: unknown): boolean =>
   error instanceof QueryLimitExceeded ||
   error instanceof OperationTimeLimit ||
-  error instanceof Overloaded ||
   error instanceof RestUnreachable ||
-  (error instanceof RestError && error.status >= 500) ||
+  (error instanceof RestError && !(error instanceof Overloaded) && error.status >= 500) ||
   (error instanceof OAuthError && TRANSIENT_OAUTH.has(error.code));
 
 /** event.bind's answer when the handler is bound already (ERROR_CORE "Handler already binded"). */

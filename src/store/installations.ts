@@ -1,5 +1,6 @@
 /** Installations: one row per portal (member_id) with its endpoints, tokens and status. */
 import type { Insertable, Updateable } from 'kysely';
+import type { RateLimit } from '../protocol/leaky-bucket.js';
 import type { Db, Installation, InstallationsTable } from './schema.js';
 
 export function getInstallation(db: Db, memberId: string): Promise<Installation | undefined> {
@@ -37,4 +38,20 @@ export async function updateInstallation(
   changes: Updateable<InstallationsTable>,
 ): Promise<void> {
   await db.updateTable('installations').set(changes).where('member_id', '=', memberId).execute();
+}
+
+/** The portal's own request limit (its plan), or undefined: the app's default. */
+export const rateLimitOf = (row: Installation): RateLimit | undefined =>
+  row.rate_per_second !== null && row.rate_burst !== null
+    ? { perSecond: row.rate_per_second, burst: row.rate_burst }
+    : undefined;
+
+/** Sets (or with null clears) the portal's own request limit; false when no installation has that member_id. */
+export async function setRateLimit(db: Db, memberId: string, limit: RateLimit | null): Promise<boolean> {
+  const result = await db
+    .updateTable('installations')
+    .set({ rate_per_second: limit?.perSecond ?? null, rate_burst: limit?.burst ?? null })
+    .where('member_id', '=', memberId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -182,6 +182,30 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '007_rest_limits': {
+      async up(db: Kysely<unknown>) {
+        // OPERATION_TIME_LIMIT blocks per (portal, method), honoured by every instance (docs/protocol.md#77-limits).
+        await db.schema
+          .createTable('method_blocks')
+          .addColumn('member_id', 'text', (c) => c.notNull())
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('blocked_until', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('method_blocks_pk', ['member_id', 'method'])
+          .execute();
+        // The portal's leaky bucket shared by instances (PostgreSQL; SQLite keeps it in its one process).
+        await db.schema
+          .createTable('rate_buckets')
+          .addColumn('member_id', 'text', (c) => c.primaryKey())
+          .addColumn('level', 'double precision', (c) => c.notNull())
+          .addColumn('updated_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        // A portal's own request limit (its plan); null: the app's rest.rateLimit.
+        await db.schema.alterTable('installations').addColumn('rate_per_second', 'double precision').execute();
+        await db.schema.alterTable('installations').addColumn('rate_burst', 'integer').execute();
+      },
+    },
   };
 }
 

@@ -120,9 +120,32 @@ async function lease(
   return rows.sort((a, b) => a.id - b.id);
 }
 
-/** Leases up to `limit` ready calls of one portal (the one whose call has waited longest), for one batch. */
+/**
+ * Leases up to `limit` ready calls of one portal (the one whose call has waited longest), for one batch. Calls whose
+ * method the portal blocked (or `batch` itself) are passed over until the block ends: they stay ready, no attempt
+ * started (docs/protocol.md#77-limits).
+ */
 export async function claimReadyCalls(store: Store, claim: Lease, limit: number): Promise<ParkedCallRow[]> {
-  const ready = () => dueAndFree(store.db, claim.now).where('state', '=', 'ready');
+  const ready = () =>
+    dueAndFree(store.db, claim.now)
+      .where('state', '=', 'ready')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('method_blocks')
+              .select('method_blocks.method')
+              .whereRef('method_blocks.member_id', '=', 'parked_calls.member_id')
+              .where((b) =>
+                b.or([
+                  b('method_blocks.method', '=', b.ref('parked_calls.method')),
+                  b('method_blocks.method', '=', 'batch'),
+                ]),
+              )
+              .where('method_blocks.blocked_until', '>', claim.now),
+          ),
+        ),
+      );
   const first = await ready().select('member_id').orderBy('id').limit(1).executeTakeFirst();
   if (!first) return [];
   return lease(

@@ -88,6 +88,8 @@ export async function recordWaiting(
         requested_at: w.requestedAt,
         token_expires_at: w.tokenExpiresAt,
       })
+      // Calls made at once on PostgreSQL race to insert the row: the first one's waiting row serves them all.
+      .onConflict((oc) => oc.columns(['member_id', 'token_hash', 'method']).doNothing())
       .execute();
   } else if (existing.state === 'waiting' || !existing.received_at || existing.received_at < w.callStartedAt) {
     await db

@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { importDriver } from './driver.js';
 import { migrateToLatest } from './migrations.js';
+import { sharedBuckets } from './rate-buckets.js';
 import type { Database, Store } from './schema.js';
 
 const INT8 = 20;
@@ -77,6 +78,7 @@ export function postgresStore(connectionString: string, options: { max?: number 
     announceWork: async (trx) => {
       await sql`select pg_notify(${CHANNEL}, '')`.execute(trx);
     },
+    reserveRequest: sharedBuckets(db),
     onWork: (wake) => listen(wake),
     async close() {
       closing = true;

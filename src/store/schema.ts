@@ -1,5 +1,6 @@
 /** Table types shared by every adapter. Times are ISO-8601 UTC strings, which sort as text on both engines. */
 import type { Generated, Kysely, Selectable, Transaction } from 'kysely';
+import type { RateLimit } from '../protocol/leaky-bucket.js';
 
 /**
  * `needs_reinstall`: the OAuth server refused the stored refresh token (invalid_grant, wrong_client), so the app has
@@ -41,6 +42,9 @@ export interface InstallationsTable {
    */
   locked_until: string | null;
   lease_owner: string | null;
+  /** The portal's request limit (its plan: 5/250 Enterprise, 2/50 others); both null: the app's `rest.rateLimit`. */
+  rate_per_second: number | null;
+  rate_burst: number | null;
 }
 
 export interface InboxTable {
@@ -125,12 +129,32 @@ export interface PeriodicJobsTable {
   last_error: string | null;
 }
 
+/** A method this app must not send to a portal before `blocked_until` (OPERATION_TIME_LIMIT, docs/protocol.md#77-limits). */
+export interface MethodBlocksTable {
+  member_id: string;
+  /** Lower case; `batch` when the portal refused the batch request itself. */
+  method: string;
+  blocked_until: string;
+  /** `OPERATION_TIME_LIMIT` (the portal refused) or `operating` (its time.operating neared the limit). */
+  reason: string;
+  updated_at: string;
+}
+
+/** A portal's leaky bucket shared by every instance on PostgreSQL: its level at `updated_ms` (the database's clock). */
+export interface RateBucketsTable {
+  member_id: string;
+  level: number;
+  updated_ms: number;
+}
+
 export interface Database {
   installations: InstallationsTable;
   inbox: InboxTable;
   permissions: PermissionsTable;
   parked_calls: ParkedCallsTable;
   periodic_jobs: PeriodicJobsTable;
+  method_blocks: MethodBlocksTable;
+  rate_buckets: RateBucketsTable;
 }
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -155,5 +179,11 @@ export interface Store {
   announceWork(db: Db): Promise<void>;
   /** Calls `listener` when another instance announces work (PostgreSQL LISTEN). */
   onWork(listener: () => void): Promise<void>;
+  /**
+   * Takes the next place in the portal's leaky bucket (docs/protocol.md#77-limits) and answers how many ms to wait
+   * before sending the request (0: now); `full` counts the bucket as full first (the portal said QUERY_LIMIT_EXCEEDED)
+   * and takes no place. PostgreSQL: one row per portal, shared by every instance; SQLite: in this process.
+   */
+  reserveRequest(memberId: string, limit: RateLimit, full?: boolean): Promise<number>;
   close(): Promise<void>;
 }

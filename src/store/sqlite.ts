@@ -23,6 +23,7 @@ import {
 } from 'kysely';
 import { importDriver } from './driver.js';
 import { migrateToLatest } from './migrations.js';
+import { localBuckets } from './rate-buckets.js';
 import type { Database, Store } from './schema.js';
 
 /** How long a statement waits for another connection's lock before it fails (answered 503 by the receiver). */
@@ -72,6 +73,7 @@ export function sqliteStore(path: string): Store {
         throw error;
       })),
     announceWork: async () => {},
+    reserveRequest: localBuckets(),
     onWork: async () => {},
     close: () => db.destroy(),
   };

@@ -27,6 +27,7 @@ import {
   markNeedsReinstall,
   storeRefreshedPair,
 } from '../../src/store/token-refresh.js';
+import { blockMethod, blocksInForce } from '../../src/store/method-blocks.js';
 import { describeUnless } from '../helpers/skip.js';
 
 export interface ContractTarget {
@@ -141,9 +142,11 @@ export function storeContract(
         'b24_events_migrations_lock',
         'inbox',
         'installations',
+        'method_blocks',
         'parked_calls',
         'periodic_jobs',
         'permissions',
+        'rate_buckets',
       ]);
       assert.deepEqual(columns.periodic_jobs, [
         'attempts',
@@ -174,6 +177,8 @@ export function storeContract(
         oauth_server: 'https://oauth.bitrix.info',
         updated_at: iso(T0),
         uninstalled_at: null,
+        rate_per_second: null,
+        rate_burst: null,
       };
       await saveInstallation(store.db, row);
       await saveInstallation(store.db, { ...row, version: '1.0.2', installed_at: iso(T0 + 1) });
@@ -401,6 +406,73 @@ export function storeContract(
         await claim(store, 'f', T0 + 13).then((rows) => rows.length),
         0,
         'needs_reinstall is not refreshed',
+      );
+    });
+
+    it("paces a portal's requests by its leaky bucket: a burst at once, then one per 1/rate", async () => {
+      const limit = { perSecond: 2, burst: 2 };
+      const waits = [];
+      for (let i = 0; i < 4; i++) waits.push(await store.reserveRequest('bucket-portal', limit));
+      assert.deepEqual(waits.slice(0, 2), [0, 0], 'the burst goes at once');
+      assert.ok(waits[2]! > 0 && waits[2]! <= 500, `the third waits about 1/rate (${waits[2]} ms)`);
+      assert.ok(waits[3]! > waits[2]!, 'each further request waits its own turn');
+      assert.equal(await store.reserveRequest('another-portal', limit), 0, 'each portal has its own bucket');
+      await store.reserveRequest('full-portal', limit, true);
+      assert.ok(
+        (await store.reserveRequest('full-portal', limit)) > 0,
+        'after QUERY_LIMIT_EXCEEDED the bucket is full',
+      );
+    });
+
+    it('passes over ready calls whose method is blocked, and lengthens blocks only', async () => {
+      const at = T0 + 10;
+      for (const [i, method] of [
+        [1, 'voximplant.user.get'],
+        [2, 'crm.deal.list'],
+      ] as const)
+        await insertParkedCall(store.db, { ...parked(i), member_id: 'blocked-portal', method, state: 'ready' });
+      await blockMethod(
+        store.db,
+        {
+          memberId: 'blocked-portal',
+          method: 'voximplant.user.get',
+          until: iso(at + 20_000),
+          reason: 'OPERATION_TIME_LIMIT',
+        },
+        iso(at),
+      );
+      await blockMethod(
+        store.db,
+        { memberId: 'blocked-portal', method: 'voximplant.user.get', until: iso(at + 1000), reason: 'operating' },
+        iso(at),
+      );
+      const [block] = await blocksInForce(store.db, 'blocked-portal', iso(at));
+      assert.deepEqual(
+        [block?.until, block?.reason],
+        [iso(at + 20_000), 'OPERATION_TIME_LIMIT'],
+        'a shorter block does not cut it short',
+      );
+      const claimed = await claimReadyCalls(store, lease('x', at, at + 1000), 50);
+      assert.deepEqual(
+        claimed.map((c) => c.method),
+        ['crm.deal.list'],
+        'the blocked method stays ready, unclaimed',
+      );
+      await blockMethod(
+        store.db,
+        { memberId: 'blocked-portal', method: 'batch', until: iso(at + 40_000), reason: 'OPERATION_TIME_LIMIT' },
+        iso(at),
+      );
+      assert.deepEqual(
+        await claimReadyCalls(store, lease('y', at + 21_000, at + 22_000), 50),
+        [],
+        'batch blocked: nothing',
+      );
+      const later = await claimReadyCalls(store, lease('z', at + 41_000, at + 42_000), 50);
+      assert.deepEqual(
+        later.filter((c) => c.method === 'voximplant.user.get').map((c) => c.attempts),
+        [1],
+        'after the blocks it is claimed, its first attempt',
       );
     });
   });

@@ -92,7 +92,7 @@ describe('REST client against the emulator', () => {
       emulator: { rateLimit: limit },
       app: { rest: { rateLimit: { perSecond: 20, burst: 3 } } },
     });
-    stack.emulator.portal(stack.memberId).bucket = new LeakyBucket(limit);
+    stack.emulator.portal(stack.memberId).limits.bucket = new LeakyBucket(limit);
     await Promise.all(Array.from({ length: 25 }, () => stack.app.rest(stack.memberId).call('app.info')));
     assert.equal(stack.emulator.stats.rateLimited, 0);
   });
@@ -103,7 +103,7 @@ describe('REST client against the emulator', () => {
       emulator: { rateLimit: portalLimit },
       app: { rest: { rateLimit: { perSecond: 1000, burst: 1000 }, retryDelayMs: 100, maxRetries: 6 } }, // full-jitter pauses: six tries leave room
     });
-    stack.emulator.portal(stack.memberId).bucket = new LeakyBucket(portalLimit);
+    stack.emulator.portal(stack.memberId).limits.bucket = new LeakyBucket(portalLimit);
     const outcomes = await Promise.all(
       Array.from({ length: 8 }, () => stack.app.rest(stack.memberId).call('app.info')),
     );
@@ -113,7 +113,7 @@ describe('REST client against the emulator', () => {
     const strict = stack.newApp({
       rest: { rateLimit: { perSecond: 1000, burst: 1000 }, retryDelayMs: 1, maxRetries: 0 },
     });
-    stack.emulator.portal(stack.memberId).bucket = new LeakyBucket({ perSecond: 0.001, burst: 1 });
+    stack.emulator.portal(stack.memberId).limits.bucket = new LeakyBucket({ perSecond: 0.001, burst: 1 });
     await strict.rest(stack.memberId).call('app.info');
     await assert.rejects(strict.rest(stack.memberId).call('app.info'), QueryLimitExceeded);
   });

@@ -26,7 +26,7 @@ describe('1,000 parked calls of one portal', () => {
     }
 
     // Now the portal enforces Bitrix24's limit, and an instance with the default client settings resumes the calls.
-    stack.emulator.portal(stack.memberId).bucket = new LeakyBucket(BITRIX24_RATE_LIMIT);
+    stack.emulator.portal(stack.memberId).limits.bucket = new LeakyBucket(BITRIX24_RATE_LIMIT);
     const resumer = stack.newApp({ rest: {}, parkedCalls: { pollMs: 50 } });
     const outcomes: ResumeOutcome[] = [];
     resumer.resume('bulk', (outcome) => void outcomes.push(outcome));

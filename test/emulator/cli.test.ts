@@ -96,6 +96,45 @@ describe('b24-events emulator commands', () => {
     assert.match(bad.stderr, /region must be west or east/);
   });
 
+  it("rate-limit, overload, block-method and stats act on a portal's limits like Bitrix24's", async () => {
+    receiver.answer('/bitrix24/install', { body: '{}' });
+    const { memberId } = JSON.parse(await cli(['install', '--json'])) as { memberId: string };
+    const token = lastAuth('/bitrix24/install').access_token!;
+    const rest = async (method: string) => {
+      const response = await fetch(`${env.B24_EMULATOR_URL}/rest/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: httpBuildQuery({ auth: token }),
+      });
+      return [response.status, ((await response.json()) as { error?: string }).error ?? 'ok'];
+    };
+    assert.match(await cli(['rate-limit', '--member-id', memberId, '5/250']), /rate 5\/250 .*requests 0/);
+    assert.deepEqual(await rest('app.info'), [200, 'ok']);
+
+    assert.match(await cli(['overload', '--member-id', memberId]), /OVERLOADED/);
+    assert.deepEqual(await rest('app.info'), [503, 'OVERLOAD_LIMIT']);
+    await cli(['overload', '--member-id', memberId, '--off']);
+    assert.deepEqual(await rest('app.info'), [200, 'ok']);
+
+    assert.match(
+      await cli(['block-method', '--member-id', memberId, 'app.info', '--seconds', '60']),
+      /app\.info is blocked until \d{4}-/,
+    );
+    assert.deepEqual(await rest('app.info'), [429, 'OPERATION_TIME_LIMIT']);
+    assert.deepEqual(await rest('profile'), [200, 'ok'], 'other methods go on');
+
+    const stats = (JSON.parse(await cli(['stats', '--json'])) as Record<string, unknown>[]).find(
+      (p) => p.memberId === memberId,
+    );
+    assert.deepEqual(
+      [stats?.rateLimit, stats?.requests, stats?.overloadLimit, stats?.operationTimeLimit, stats?.queryLimitExceeded],
+      ['5/250', 5, 1, 1, 0],
+    );
+    const bad = await runCli(['emulator', 'rate-limit', '--member-id', memberId, 'fast'], env);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /rateLimit must be PER_SECOND\/BURST/);
+  });
+
   // Last: it moves the emulator's clock for good.
   it('refresh tokens expire after --refresh-token-ttl days (advance-clock); revoke-token --refresh-only leaves access tokens working', async () => {
     receiver.answer('/bitrix24/install', { body: '{}' });

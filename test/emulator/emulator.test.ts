@@ -202,7 +202,7 @@ describe('the emulator behaves as docs/protocol.md says', () => {
     assert.equal(body.memberId, portal.memberId);
     // The portal's own limit on a clock that stands still: the 60 requests count as one instant, however slowly a
     // loaded machine gets them through (the bucket's draining over time is the leaky-bucket unit tests' business).
-    portal.bucket = new FrozenBucket(portal.bucket!.limit);
+    portal.limits.bucket = new FrozenBucket(portal.limits.bucket!.limit);
     const statuses = await Promise.all(
       Array.from({ length: 60 }, () => rest('app.info', { auth: token }).then((r) => r.status)),
     );

@@ -1,6 +1,7 @@
 /** A fake Bitrix24 OAuth server on 127.0.0.1 (the emulator's), seeded with one portal. */
 import type { OAuthAuthority, TokenPair } from '../../src/emulator/oauth.js';
 import { serveEmulator, type RunningEmulator } from '../../src/emulator/http.js';
+import { defaultLimitSettings, PortalLimits } from '../../src/emulator/limits.js';
 import { Emulator } from '../../src/emulator/portal.js';
 import { APPLICATION_TOKEN, atOAuthServer, DOMAIN, MEMBER_ID } from '../fixtures/bodies.js';
 
@@ -46,7 +47,7 @@ export async function startFakeOAuth(): Promise<FakeOAuth> {
           installUrl: installBinding.handler,
           installBinding,
           bindings: [],
-          bucket: undefined,
+          limits: new PortalLimits({ ...defaultLimitSettings, rateLimit: false }, Date.now),
         });
       }
       return authority.issue({

@@ -48,6 +48,15 @@ describe('REST error taxonomy', () => {
   it('knows which errors are worth a retry, and "already bound"', () => {
     assert.equal(isTransient(restErrorFrom('QUERY_LIMIT_EXCEEDED', '', 503)), true);
     assert.equal(isTransient(restErrorFrom('ACCESS_DENIED', '', 403)), false);
+    assert.equal(isTransient(restErrorFrom('OPERATION_TIME_LIMIT', '', 429)), true);
+  });
+
+  it('OVERLOAD_LIMIT is final whatever its status, and says who can lift it', () => {
+    for (const status of [503, 401]) {
+      const error = restErrorFrom('OVERLOAD_LIMIT', 'REST API is blocked due to overload', status);
+      assert.equal(isTransient(error), false);
+      assert.match(error.message, /retrying does not help: .*contact Bitrix24 support/);
+    }
     assert.equal(isAlreadyBound(restErrorFrom('ERROR_CORE', 'Handler already binded', 400)), true);
     assert.equal(isAlreadyBound(restErrorFrom('ERROR_CORE', 'Something else', 400)), false);
   });
