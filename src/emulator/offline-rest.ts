@@ -186,7 +186,9 @@ export function handleOfflineRest(
   }
   if (!offlineBind && !method.startsWith('event.offline.')) return undefined;
   if (caller.userId !== 1) return fail(403, 'ACCESS_DENIED', 'Access denied!');
-  if (queues.fault) return fail(queues.fault.status, queues.fault.error, queues.fault.description);
+  const fault = queues.fault;
+  if (fault && (!fault.methods || fault.methods.includes(offlineBind ? 'event.bind' : method)))
+    return fail(fault.status, fault.error, fault.description);
   if (offlineBind) {
     const event = String(params.event ?? '').toUpperCase();
     if (!/^ON[A-Z0-9_]+$/.test(event)) return fail(400, 'ERROR_EVENT_NOT_FOUND', 'Event not found');

@@ -43,6 +43,8 @@ export interface OfflineFault {
   status: number;
   error: string;
   description: string;
+  /** Only these methods fail (default: every offline method). */
+  methods?: string[];
 }
 
 /** PHP's date(DATE_ATOM) of a whole second. */

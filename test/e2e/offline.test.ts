@@ -121,3 +121,139 @@ describe('offline queue reconciliation (safety net)', () => {
     );
   });
 });
+
+describe('a crash between reserving and acknowledging a batch', () => {
+  const outage = (s: Stack) => {
+    s.emulator.offline.outageUntil = Date.now() + 60_000;
+  };
+
+  it('acknowledges a stored batch after the restart without storing it again', async () => {
+    const seen: Seen[] = [];
+    stack = await startStack({ install: false, app: offlineFast });
+    const s = stack;
+    recording(s.app, seen);
+    const [memberId] = await installPortals(s, 1);
+    outage(s);
+    // The batch is stored (handlers run), then the acknowledgement fails: the run ends before event.offline.clear.
+    s.emulator.offline.fault = { status: 400, error: 'ERROR_CORE', description: 'fault', methods: ['event.offline.clear'] };
+    for (let id = 1; id <= 20; id++) await change(s, memberId!, id);
+    await s.app.offline.reconcile(memberId);
+    await eventually(async () => (await s.app.offline.status(memberId))[0]?.errors === 1);
+    assert.equal((await s.app.offline.status(memberId))[0]?.reservedBatch, true);
+    await s.app.close();
+    s.emulator.offline.fault = undefined;
+
+    const next = recording(s.newApp(offlineFast), seen);
+    s.serve(next);
+    await next.ready();
+    await eventually(() => s.emulator.offline.records(memberId!, 'b24events').length === 0);
+    await eventually(() => seen.length === 20);
+    const status = (await next.offline.status(memberId))[0]!;
+    assert.equal(status.recovered, 20, 'stored once');
+    assert.equal(status.reservedBatch, false);
+    assert.equal(new Set(seen.map((e) => e.id)).size, 20);
+  });
+
+  it('reads a batch reserved by a run that died before remembering it, and stores it once', async () => {
+    const seen: Seen[] = [];
+    stack = await startStack({ install: false, app: offlineFast });
+    const s = stack;
+    recording(s.app, seen);
+    const [memberId] = await installPortals(s, 1);
+    await s.app.close();
+    outage(s);
+    for (let id = 1; id <= 20; id++) await change(s, memberId!, id);
+    // The portal answered event.offline.get (clear=0) and the process died before writing the process_id down.
+    const portal = s.emulator.portal(memberId!);
+    const token = s.emulator.issueTokens(portal).access_token;
+    const reserved = s.emulator.rest('event.offline.get', { auth: token, clear: '0', auth_connector: 'b24events' });
+    assert.equal((reserved.body as { result: { events: unknown[] } }).result.events.length, 20);
+
+    const next = recording(s.newApp(offlineFast), seen);
+    s.serve(next);
+    await next.ready();
+    await eventually(() => seen.length === 20);
+    await eventually(() => s.emulator.offline.records(memberId!, 'b24events').length === 0);
+    assert.equal(new Set(seen.map((e) => e.id)).size, 20);
+    assert.equal((await next.offline.status(memberId))[0]?.recovered, 20);
+  });
+});
+
+describe('pull mode and portals that differ', () => {
+  it('delivers the same events with no inbound HTTP after the install (delivery: pull)', async () => {
+    const seen: Seen[] = [];
+    stack = await startStack({
+      install: false,
+      app: { delivery: 'pull', publicUrl: undefined, offline: { ...offlineFast.offline, pullIntervalMs: 50 } },
+    });
+    const s = stack;
+    recording(s.app, seen);
+    const { portal } = await s.emulator.install(`${s.appUrl}/bitrix24/install`);
+    await eventually(() => s.emulator.offline.queue(portal.memberId).bindings.length === 1);
+    assert.equal(portal.bindings.length, 0, 'nothing bound online');
+    const deliveriesAfterInstall = s.emulator.deliveries.length;
+    for (let id = 1; id <= 20; id++) await change(s, portal.memberId, id);
+    await eventually(() => seen.length === 20);
+    assert.ok(seen.every((e) => e.via === 'offline'));
+    assert.equal(s.emulator.deliveries.length, deliveriesAfterInstall, 'no delivery to the app after the install');
+  });
+
+  it('reads with clear=1 where the plan refuses reservation, and says so', async () => {
+    const seen: Seen[] = [];
+    stack = await startStack({ install: false, app: offlineFast });
+    const s = stack;
+    s.emulator.offline.extended = false;
+    recording(s.app, seen);
+    const [memberId] = await installPortals(s, 1);
+    s.emulator.offline.outageUntil = Date.now() + 60_000;
+    for (let id = 1; id <= 20; id++) await change(s, memberId!, id);
+    await s.app.offline.reconcile(memberId);
+    await eventually(() => seen.length === 20);
+    assert.equal((await s.app.offline.status(memberId))[0]?.mode, 'clear');
+    assert.equal(s.emulator.offline.records(memberId!, 'b24events').length, 0);
+  });
+
+  it('stores records with an unknown event or no ids as failed, with the reason, and marks them in the queue', async () => {
+    stack = await startStack({ install: false, app: offlineFast });
+    const s = stack;
+    recording(s.app, []);
+    const [memberId] = await installPortals(s, 1);
+    const queue = s.emulator.offline.queue(memberId!);
+    const base = { userId: 1, connector: 'b24events', processId: null, error: false, timestampX: Date.now() };
+    queue.records.push(
+      { ...base, id: 9001, eventName: 'ONCRMLEADADD', eventData: { FIELDS: { ID: '5' } }, messageId: 'a'.repeat(32) },
+      { ...base, id: 9002, eventName: 'ONCRMDEALUPDATE', eventData: false, messageId: 'b'.repeat(32) },
+    );
+    await s.app.offline.reconcile(memberId);
+    await eventually(async () => (await s.app.offline.status(memberId))[0]?.failed === 2);
+    const failed = await s.app.inbox.list({ status: 'failed' });
+    assert.deepEqual(failed.map((e) => [e.event, e.via]).sort(), [
+      ['ONCRMDEALUPDATE', 'offline'],
+      ['ONCRMLEADADD', 'offline'],
+    ]);
+    assert.match(failed.find((e) => e.event === 'ONCRMLEADADD')!.lastError!, /no handler for ONCRMLEADADD/);
+    assert.match(failed.find((e) => e.event === 'ONCRMDEALUPDATE')!.lastError!, /EVENT_DATA: no object ids/);
+    // event.offline.error marked both; the clear of their batch left them in the queue, outside every batch.
+    await eventually(() => queue.records.length === 2 && queue.records.every((r) => r.error && r.processId === null));
+  });
+
+  it('backs off from a portal that answers errors, shows it, and catches up when it recovers', async () => {
+    const seen: Seen[] = [];
+    stack = await startStack({ install: false, app: offlineFast });
+    const s = stack;
+    recording(s.app, seen);
+    const [memberId] = await installPortals(s, 1);
+    s.emulator.offline.outageUntil = Date.now() + 60_000;
+    s.emulator.offline.fault = { status: 400, error: 'ERROR_CORE', description: 'the queue is away' };
+    for (let id = 1; id <= 5; id++) await change(s, memberId!, id);
+    await s.app.offline.reconcile(memberId);
+    const failing = await eventually(async () => {
+      const [status] = await s.app.offline.status(memberId);
+      return status && status.errors >= 2 ? status : undefined;
+    });
+    assert.match(failing.lastError!, /ERROR_CORE: the queue is away/);
+    s.emulator.offline.fault = undefined;
+    await eventually(() => seen.length === 5);
+    assert.ok((await s.app.offline.status(memberId))[0]?.lastReconciledAt);
+  });
+});
