@@ -8,6 +8,7 @@ import { afterEach, describe, it } from 'node:test';
 import { BITRIX24_RATE_LIMIT } from '../../src/protocol/index.js';
 import type { AppOptions, B24App } from '../../src/index.js';
 import { eventually } from '../helpers/app.js';
+import { runCli } from '../helpers/cli.js';
 import { FULL } from '../helpers/scale.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -196,6 +197,19 @@ describe('pull mode and portals that differ', () => {
     await eventually(() => seen.length === 20);
     assert.ok(seen.every((e) => e.via === 'offline'));
     assert.equal(s.emulator.deliveries.length, deliveriesAfterInstall, 'no delivery to the app after the install');
+
+    // Visible: the CLI and /metrics show the portal's reconciliation (metrics without a member_id).
+    await eventually(async () => (await s.app.offline.status())[0]?.recovered === 20);
+    const cli = await runCli(['offline', '--db', s.dbPath, '--json']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const [row] = JSON.parse(cli.stdout) as { memberId: string; recovered: number; backlog: number; mode: string }[];
+    assert.deepEqual([row?.memberId, row?.recovered, row?.mode], [portal.memberId, 20, 'reserve']);
+    const table = await runCli(['offline', '--db', s.dbPath]);
+    assert.match(table.stdout, /MEMBER ID +MODE +LAST RECONCILED +RECOVERED/);
+    const metrics = await s.app.metrics.metrics();
+    assert.match(metrics, /b24_events_offline_records_total\{outcome="recovered"\} 20/);
+    assert.match(metrics, /b24_events_offline_backlog 0/);
+    assert.ok(!metrics.includes(portal.memberId));
   });
 
   it('reads with clear=1 where the plan refuses reservation, and says so', async () => {
