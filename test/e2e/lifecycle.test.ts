@@ -21,7 +21,10 @@ describe('installation lifecycle driven by the emulator', () => {
       'ONCRMDEALADD',
       'ONOFFLINEEVENT',
     ]);
-    assert.deepEqual(offline.map((b) => [b.event, b.authConnector]), [['ONCRMDEALADD', 'b24events']]);
+    assert.deepEqual(
+      offline.map((b) => [b.event, b.authConnector]),
+      [['ONCRMDEALADD', 'b24events']],
+    );
     await eventually(async () => (await stack.app.offline.status(portal.memberId))[0], 5000);
   });
 

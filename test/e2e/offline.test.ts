@@ -136,7 +136,12 @@ describe('a crash between reserving and acknowledging a batch', () => {
     const [memberId] = await installPortals(s, 1);
     outage(s);
     // The batch is stored (handlers run), then the acknowledgement fails: the run ends before event.offline.clear.
-    s.emulator.offline.fault = { status: 400, error: 'ERROR_CORE', description: 'fault', methods: ['event.offline.clear'] };
+    s.emulator.offline.fault = {
+      status: 400,
+      error: 'ERROR_CORE',
+      description: 'fault',
+      methods: ['event.offline.clear'],
+    };
     for (let id = 1; id <= 20; id++) await change(s, memberId!, id);
     await s.app.offline.reconcile(memberId);
     await eventually(async () => (await s.app.offline.status(memberId))[0]?.errors === 1);
