@@ -209,6 +209,9 @@ describe('pull mode and portals that differ', () => {
     assert.equal(cli.code, 0, cli.stderr);
     const [row] = JSON.parse(cli.stdout) as { memberId: string; recovered: number; backlog: number; mode: string }[];
     assert.deepEqual([row?.memberId, row?.recovered, row?.mode], [portal.memberId, 20, 'reserve']);
+    const inbox = await runCli(['inbox', '--db', s.dbPath, '--event', 'ONCRMDEALUPDATE', '--limit', '1']);
+    assert.match(inbox.stdout, /ONCRMDEALUPDATE +offline /);
+    assert.match((await runCli(['serve', '--help'])).stdout, /--pull +bind business events offline only/);
     const table = await runCli(['offline', '--db', s.dbPath]);
     assert.match(table.stdout, /MEMBER ID +MODE +LAST RECONCILED +RECOVERED/);
     const metrics = await s.app.metrics.metrics();
