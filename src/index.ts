@@ -6,6 +6,8 @@ export type { Readiness } from './app/readiness.js';
 export { replayFailedEvents, retryFailedCalls } from './app/bulk.js';
 export { dashboard, type DashboardOptions } from './server/dashboard/plugin.js';
 export type { BindResult } from './core/binding.js';
+export type { OfflineApi } from './app/offline.js';
+export type { Delivery, OfflineSettings, RestBudget } from './core/offline-settings.js';
 export type { CallOptions, CallOutcome, PortalClient } from './core/portal-client.js';
 export type { ResumeContext, ResumeHandler, ResumeOutcome } from './core/continuation-task.js';
 export type { ParkedCallSettings } from './core/parked-call-settings.js';
@@ -31,7 +33,14 @@ export {
 export { ConfigurationError, DEFAULT_OAUTH_SERVERS, OAuthError, UnknownOAuthServerError } from './rest/oauth.js';
 export type { EventHandler, HandlerContext, InboxWorkerSettings } from './core/inbox-task.js';
 export type { ManualInstallation } from './core/installations.js';
-export type { InboxEntry, InstallationView, ParkedCall, Permission, PermissionStatus } from './core/views.js';
+export type {
+  InboxEntry,
+  InstallationView,
+  OfflineStatus,
+  ParkedCall,
+  Permission,
+  PermissionStatus,
+} from './core/views.js';
 export type { IncomingBody, Receipt } from './core/receiver.js';
 export { EventNotVerifiedError } from './core/proof-of-origin.js';
 export { VerificationBusyError } from './core/verification-budget.js';

@@ -50,6 +50,8 @@ import { timedHandle, timedHandler } from './observe.js';
 import { checkReadiness, type Readiness } from './readiness.js';
 import { retryFailedCall } from '../store/retry.js';
 import { receiverLog } from './refusal-log.js';
+import { offlineWiring, type OfflineApi } from './offline.js';
+import type { Delivery, OfflineSettings, RestBudget } from '../core/offline-settings.js';
 import { stateApi, type CallsApi, type InstallationsApi } from './state-api.js';
 
 export const DEFAULT_DATABASE = './data/b24-events.sqlite';
@@ -94,6 +96,16 @@ export interface AppOptions {
   clock?: () => number;
   /** Run the handler, parked-call and token keep-alive workers in this process. Default true. */
   workers?: boolean;
+  /**
+   * How business events reach the app: `safety-net` (default) binds them online and offline and reconciles the
+   * offline queue, so an event sent while the app was away is not lost; `pull` binds them offline only and polls
+   * (no public URL needed after install); `online` binds them online only.
+   */
+  delivery?: Delivery;
+  /** The offline reconciler: its share of the REST budget, timer, batch size, source key (`auth_connector`). */
+  offline?: Partial<OfflineSettings>;
+  /** Where a REST budget shared across instances plugs in; default: `offline.budgetShare` of `rest.rateLimit` here. */
+  offlineBudget?: RestBudget;
 }
 
 /** Event names as Bitrix24 spells them (`ONAPPINSTALL`, `onCrmDealAdd`); matching ignores case. */
@@ -139,6 +151,8 @@ export interface B24App {
   calls: CallsApi;
   inbox: InboxApi;
   retention: RetentionApi;
+  /** The offline queue's reconciliation per portal, and the source key for the app's own writes. */
+  offline: OfflineApi;
   /** What /readyz answers: the store reachable, migrations applied, workers running. */
   readiness(): Promise<Readiness>;
   metrics: ReturnType<typeof createMetrics>['registry'];
@@ -182,12 +196,25 @@ export function createApp(options: AppOptions = {}): B24App {
     metrics.observeRest,
   );
 
+  const delivery = options.delivery ?? 'safety-net';
+  const offline = offlineWiring({
+    store,
+    rest,
+    delivery,
+    settings: options.offline,
+    budget: options.offlineBudget,
+    registered: () => handlers.keys(),
+    log,
+    observe: metrics.countReconciliation,
+    ready: () => ready(),
+    wake: () => runner.wake('offline'),
+  });
   const bind = async (memberId: string) => {
-    if (!publicUrl)
+    if (!publicUrl && delivery !== 'pull')
       throw new Error('PUBLIC_URL (or the publicUrl option) is not set, so there is no address to bind events to.');
-    return bindEvents(rest, memberId, publicUrl, handlers.keys());
+    return bindEvents(rest, store, memberId, offline.plan(publicUrl), handlers.keys());
   };
-  const rebind = rebindAfterInstall(store, publicUrl ? bind : undefined);
+  const rebind = rebindAfterInstall(store, publicUrl || delivery === 'pull' ? bind : undefined);
   const builtIn: Record<string, EventHandler[]> = { ONAPPINSTALL: [rebind], ONAPPUPDATE: [rebind] };
 
   // One runner for all leased work; each kind of work is a task on it.
@@ -212,6 +239,7 @@ export function createApp(options: AppOptions = {}): B24App {
     runner.add(new PeriodicTask(store, retentionJob(store, retention, metrics.countPruned, clock), clock));
   // Without credentials no token can be refreshed (the server says so at start).
   if (credentialsFrom(oauth)) runner.add(new TokenKeepAliveTask(store, refresher, keepAlive, clock));
+  if (offline.enabled) runner.add(offline.task);
   const wakeWorkers = () => runner.wake();
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
@@ -225,6 +253,7 @@ export function createApp(options: AppOptions = {}): B24App {
         workersStarted = true;
         runner.start();
         await store.onWork(wakeWorkers);
+        await offline.catchUp();
       })
       .catch((error: unknown) => {
         started = undefined;
@@ -304,6 +333,7 @@ export function createApp(options: AppOptions = {}): B24App {
         return pruned;
       },
     },
+    offline: offline.api,
     readiness: () =>
       checkReadiness(store, ready, () =>
         options.workers === false ? 'off' : closed ? 'stopped' : workersStarted ? 'running' : 'not started',

@@ -5,7 +5,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { Store } from '../store/schema.js';
-import { inboxBacklog, installationsByStatus, parkedCallsByState } from '../store/stats.js';
+import { inboxBacklog, installationsByStatus, offlineSummary, parkedCallsByState } from '../store/stats.js';
 
 const PARKED_STATES = ['waiting', 'ready', 'done', 'denied', 'failed'] as const;
 const INSTALLATION_STATUSES = ['installing', 'active', 'needs_reinstall', 'uninstalled'] as const;
@@ -56,6 +56,33 @@ export function storeGauges(store: Store, registry: Registry): void {
         const counts = await installationsByStatus(store.db);
         for (const status of INSTALLATION_STATUSES) this.set({ status }, counts[status] ?? 0);
       });
+    },
+  });
+  new Gauge({
+    name: 'b24_events_offline_backlog',
+    help: "Records waiting in the portals' offline queues when last looked, summed over portals.",
+    registers,
+    async collect() {
+      await quietly(async () => this.set((await offlineSummary(store.db)).backlog));
+    },
+  });
+  new Gauge({
+    name: 'b24_events_offline_last_reconciliation_age_seconds',
+    help: 'Age of the oldest "last reconciliation" among portals with an offline queue; 0 when there is none.',
+    registers,
+    async collect() {
+      await quietly(async () => {
+        const { oldestReconciledAt } = await offlineSummary(store.db);
+        this.set(oldestReconciledAt ? Math.max(0, (Date.now() - Date.parse(oldestReconciledAt)) / 1000) : 0);
+      });
+    },
+  });
+  new Gauge({
+    name: 'b24_events_offline_portals_failing',
+    help: 'Portals whose last offline reconciliation failed (they back off and try again).',
+    registers,
+    async collect() {
+      await quietly(async () => this.set((await offlineSummary(store.db)).failing));
     },
   });
 }

@@ -7,6 +7,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import { isKnownEvent } from '../protocol/index.js';
 import type { ReceiveOutcome } from '../core/receiver.js';
 import type { HandlerOutcome } from '../core/inbox-task.js';
+import type { ReconcileOutcome } from '../core/offline-task.js';
 import type { Store } from '../store/schema.js';
 import { storeGauges } from './metrics-store.js';
 import { restOutcome, type RestObservation } from './rest-outcome.js';
@@ -99,6 +100,18 @@ export function createMetrics(store?: Store) {
     labelNames: ['table'] as const,
     registers,
   });
+  const offlineRecords = new Counter({
+    name: 'b24_events_offline_records_total',
+    help: "Records read from portals' offline queues, by outcome: recovered (online delivery lost: handlers ran), matched (received online already), failed.",
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const reconciliations = new Counter({
+    name: 'b24_events_offline_reconciliations_total',
+    help: 'Runs of the offline reconciler, by outcome (ok, error).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   if (store) storeGauges(store, registry);
 
   return {
@@ -125,6 +138,11 @@ export function createMetrics(store?: Store) {
     observeRest(observation: RestObservation) {
       restCalls.inc({ method: methodLabel(observation.method), outcome: restOutcome(observation.error) });
       restDuration.observe({ method: methodLabel(observation.method) }, observation.seconds);
+    },
+    countReconciliation(outcome: ReconcileOutcome) {
+      reconciliations.inc({ outcome: outcome.ok ? 'ok' : 'error' });
+      for (const key of ['recovered', 'matched', 'failed'] as const)
+        if (outcome.totals?.[key]) offlineRecords.inc({ outcome: key }, outcome.totals[key]);
     },
     countPruned(counts: { events: number; calls: number }) {
       pruned.inc({ table: 'inbox' }, counts.events);

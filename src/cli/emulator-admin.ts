@@ -117,7 +117,8 @@ export function adminCommands(): Command[] {
     .argument('<event>', 'event name, e.g. ONCRMDEALUPDATE')
     .option('--member-id <id>', 'the portal (default: the only one with the app)')
     .option('--set <data.KEY=VALUE>', 'set a data field, e.g. --set data.FIELDS.ID=42 (repeatable)', repeatable, [])
-    .option('--user-id <n>', 'the user whose tokens the event carries', wholeNumber('--user-id'), 1);
+    .option('--user-id <n>', 'the user whose tokens the event carries', wholeNumber('--user-id'), 1)
+    .option('--auth-connector <key>', 'the change was made with this source key: not queued to its offline queue');
   return [
     action(
       install,
@@ -146,7 +147,7 @@ export function adminCommands(): Command[] {
       async (args, o) => [
         'POST',
         portalPath({ ...o, memberId: o.memberId ?? (await onlyPortal(o.url)) }, 'trigger'),
-        { event: args[0], set: o.set, userId: o.userId },
+        { event: args[0], set: o.set, userId: o.userId, authConnector: o.authConnector },
       ],
       (a: { event: string; deliveries: Sent[] }) => `${a.event}:\n${sent(a.deliveries)}`,
     ),
@@ -211,6 +212,21 @@ export function adminCommands(): Command[] {
         (a: { request: { id: number; method: string; state: string }; deliveries: Sent[] }) =>
           `Request #${a.request.id} (${a.request.method}) ${a.request.state}.\n${sent(a.deliveries)}`,
       ),
+    ),
+    action(
+      admin(
+        'outage',
+        'lose online deliveries: for --seconds N from now, or a --share of them (the offline queue keeps the changes)',
+      )
+        .option('--seconds <n>', 'how long every online delivery is lost', wholeNumber('--seconds', 0), 0)
+        .option('--share <fraction>', 'lose this share of deliveries (0 to 1) until changed', '0'),
+      (_a, o) => ['POST', '/admin/outage', { seconds: o.seconds, share: Number(o.share) }],
+      (a: { until: string | null; share: number }) =>
+        a.until
+          ? `Online deliveries are lost until ${a.until}${a.share ? `, then ${a.share * 100}% of them` : ''}.`
+          : a.share
+            ? `${a.share * 100}% of online deliveries are lost.`
+            : 'Online deliveries flow again.',
     ),
   ];
 }

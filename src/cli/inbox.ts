@@ -41,6 +41,7 @@ export function inboxCommand(): Command {
             ['ID', (e) => e.id],
             ['MEMBER ID', (e) => e.memberId],
             ['EVENT', (e) => e.event],
+            ['VIA', (e) => e.via],
             ['TS', (e) => e.ts],
             ['RECEIVED AT', (e) => e.receivedAt],
             ['STATUS', (e) => e.status],

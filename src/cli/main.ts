@@ -9,6 +9,7 @@ import { B24EventsError } from '../protocol/index.js';
 import { UsageError } from './common.js';
 import { inboxCommand } from './inbox.js';
 import { installationsCommand } from './installations.js';
+import { offlineCommand } from './offline.js';
 import { permissionsCommand } from './permissions.js';
 import { pruneCommand } from './prune.js';
 import { bindCommand, callCommand, callsCommand } from './rest.js';
@@ -50,6 +51,7 @@ const program = new Command('b24-events')
   .addCommand(installationsCommand())
   .addCommand(permissionsCommand())
   .addCommand(inboxCommand())
+  .addCommand(offlineCommand())
   .addCommand(callCommand())
   .addCommand(callsCommand())
   .addCommand(pruneCommand())

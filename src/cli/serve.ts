@@ -10,10 +10,11 @@ interface ServeOptions extends DbOptions {
   port: number;
   host: string;
   app?: string;
+  pull: boolean;
 }
 
 /** What a real install needs and the server cannot guess: one warning each, naming the variable, never a value. */
-function warnAboutConfiguration(app: B24App, host: string): void {
+function warnAboutConfiguration(app: B24App, host: string, pull: boolean): void {
   const env = process.env;
   if (!env.B24_CLIENT_ID)
     app.log.warn(
@@ -23,7 +24,7 @@ function warnAboutConfiguration(app: B24App, host: string): void {
     app.log.warn(
       'B24_CLIENT_SECRET is not set: installs cannot be verified (ONAPPINSTALL is refused) and tokens cannot be refreshed',
     );
-  if (!env.PUBLIC_URL)
+  if (!env.PUBLIC_URL && !pull)
     app.log.warn(
       'PUBLIC_URL is not set: events are not bound after install, so the portal sends only the install and uninstall events',
     );
@@ -48,19 +49,31 @@ export function serveCommand(): Command {
           '--app <module>',
           'a module whose default export (app) => {...} registers app.on and app.resume handlers',
         ).env('B24_APP'),
+      )
+      .option(
+        '--pull',
+        'bind business events offline only and poll the queue: no inbound connection after install (behind a firewall, local development)',
+        false,
       ),
   ).action(async (options: ServeOptions) => {
-    const app = createApp({ store: openStore(options.db), publicUrl: process.env.PUBLIC_URL });
+    const app = createApp({
+      store: openStore(options.db),
+      publicUrl: process.env.PUBLIC_URL,
+      ...(options.pull ? { delivery: 'pull' as const } : {}),
+    });
     try {
       if (options.app) await loadAppModule(options.app, app);
     } catch (error) {
       await app.close();
       throw error;
     }
-    warnAboutConfiguration(app, options.host);
+    warnAboutConfiguration(app, options.host, options.pull);
     const server = await createServer(app);
     const address = await server.listen({ port: options.port, host: options.host });
-    app.log.info({ address, db: options.db, app: options.app }, 'b24-events is serving');
+    app.log.info(
+      { address, db: options.db, app: options.app, delivery: options.pull ? 'pull' : 'safety-net' },
+      'b24-events is serving',
+    );
     // The first signal stops the server and closes the app (running handlers finish); repeats are the same request
     // arriving twice (a terminal's Ctrl-C reaches npm, tsx and the server at once).
     let stopping = false;

@@ -2,6 +2,7 @@
 import { tokenHash, type AnyRawEvent, type RawEvent } from '../protocol/index.js';
 import { updateInstallation } from '../store/installations.js';
 import { decideParkedCalls } from '../store/parked-calls.js';
+import { deleteOfflineSync, makeOfflineSyncDue } from '../store/offline-sync.js';
 import { recordDecision } from '../store/permissions.js';
 import type { Db } from '../store/schema.js';
 import { tokenExpiry } from '../rest/oauth.js';
@@ -68,6 +69,8 @@ export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Da
         uninstalled_at: at,
         updated_at: at,
       });
+      // Uninstalling deletes the portal's offline queue (docs/protocol.md#83-what-the-queue-keeps).
+      await deleteOfflineSync(db, memberId);
       return;
     case 'ONAPPMETHODCONFIRM': {
       const { data, ts } = raw as RawEvent<'ONAPPMETHODCONFIRM'>;
@@ -83,6 +86,10 @@ export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Da
       await decideParkedCalls(db, key, granted, at);
       return;
     }
+    case 'ONOFFLINEEVENT':
+      // The queue has new records (docs/protocol.md#85-the-signal): the portal's reconciler is due now.
+      await makeOfflineSyncDue(db, at, memberId);
+      return;
     default:
       return;
   }

@@ -6,7 +6,7 @@
 import { normaliseEvent, type B24Event } from '../protocol/index.js';
 import { claimDueEvents, finishInboxEvent } from '../store/inbox.js';
 import type { Lease } from '../store/lease.js';
-import type { InboxRow, Store } from '../store/schema.js';
+import type { EventChannel, InboxRow, Store } from '../store/schema.js';
 import type { Logger } from './logger.js';
 import { withTimeout, type Failure, type RetryPolicy } from './retry.js';
 import type { FailOutcome, RunContext, Task } from './runner.js';
@@ -14,6 +14,8 @@ import type { FailOutcome, RunContext, Task } from './runner.js';
 export interface HandlerContext {
   inboxId: number;
   memberId: string;
+  /** How the event came: `online` (delivered to the app) or `offline` (read from the portal's offline queue). */
+  via: EventChannel;
   /** 1 on the first run, then 2, 3, ... (the event's `attempts`: runs started so far, this one included). */
   attempt: number;
   /** Aborted when the handler runs past `handlerTimeoutMs` or the app closes. */
@@ -75,13 +77,13 @@ export class InboxTask implements Task<InboxRow> {
   }
 
   describe(row: InboxRow) {
-    return { inboxId: row.id, event: row.event, memberId: row.member_id, attempt: row.attempts };
+    return { inboxId: row.id, event: row.event, memberId: row.member_id, via: row.via, attempt: row.attempts };
   }
 
   /** Every handler of the event, in turn, each within `handlerTimeoutMs` (the runner sets no bound of its own). */
   async run(row: InboxRow, { signal, log }: RunContext): Promise<void> {
     const event = normaliseEvent(JSON.parse(row.payload));
-    const ctx = { inboxId: row.id, memberId: row.member_id, attempt: row.attempts, log };
+    const ctx = { inboxId: row.id, memberId: row.member_id, via: row.via, attempt: row.attempts, log };
     for (const handler of this.handlersFor(row.event)) {
       await withTimeout(
         (handlerSignal) => handler(event, { ...ctx, signal: handlerSignal }),

@@ -5,6 +5,7 @@
 import {
   B24EventsError,
   bodyKindOf,
+  businessObjectKey,
   decodeBody,
   installFromFrame,
   MalformedBodyError,
@@ -150,6 +151,7 @@ export class Receiver {
         status: 'pending',
         attempts: 0,
         next_attempt_at: at,
+        object_key: businessObjectKey(raw.event, (raw as { data?: unknown }).data) ?? null,
       });
       if (stored.inserted) {
         await applyEvent(trx, raw, proof, now);

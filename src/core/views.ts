@@ -1,7 +1,7 @@
 /** What the API, the CLI and the pages show of stored rows: camelCase, no secrets, tokens as fingerprints. */
 import { fingerprint, fingerprintOfHash, planOf, redact } from '../protocol/index.js';
 import { rateLimitOf } from '../store/installations.js';
-import type { InboxRow, Installation, ParkedCallRow, PermissionRow } from '../store/schema.js';
+import type { InboxRow, Installation, OfflineSyncRow, ParkedCallRow, PermissionRow } from '../store/schema.js';
 
 export function installationView(row: Installation) {
   const rateLimit = rateLimitOf(row) ?? null;
@@ -82,6 +82,7 @@ export function inboxEntryView(row: InboxRow) {
     id: Number(row.id),
     memberId: row.member_id,
     event: row.event,
+    via: row.via,
     ts: row.ts,
     receivedAt: row.received_at,
     status: row.status,
@@ -95,3 +96,26 @@ export type InstallationView = ReturnType<typeof installationView>;
 export type Permission = ReturnType<typeof permissionView>;
 export type ParkedCall = ReturnType<typeof parkedCallView>;
 export type InboxEntry = ReturnType<typeof inboxEntryView>;
+
+/** A portal's offline reconciliation: when it last ran, what it found, what is left, what went wrong. */
+export function offlineSyncView(row: OfflineSyncRow) {
+  return {
+    memberId: row.member_id,
+    /** `reserve` (batches reserved, then acknowledged) or `clear` (the plan lacks reservation: reading deletes); null before the first read. */
+    mode: row.mode,
+    authConnector: row.auth_connector,
+    lastReconciledAt: row.last_reconciled_at,
+    nextAt: row.locked_until ? null : row.next_attempt_at,
+    running: row.locked_until !== null && Date.parse(row.locked_until) > Date.now(),
+    recovered: Number(row.recovered),
+    matched: Number(row.matched),
+    failed: Number(row.failed),
+    backlog: row.backlog === null ? null : Number(row.backlog),
+    errors: Number(row.errors),
+    lastError: row.last_error,
+    lastErrorAt: row.last_error_at,
+    reservedBatch: row.process_id !== null,
+  };
+}
+
+export type OfflineStatus = ReturnType<typeof offlineSyncView>;

@@ -102,8 +102,16 @@ async function portalAction(
       const userId = body.userId === undefined || body.userId === '' ? 1 : Number(body.userId);
       if (!Number.isInteger(userId) || userId < 1)
         throw new EmulatorError('userId must be a whole number of at least 1');
-      const { deliveries } = await emulator.trigger(memberId, event, { set: list(body.set), userId });
+      const { deliveries } = await emulator.trigger(memberId, event, {
+        set: list(body.set),
+        userId,
+        authConnector: str(body.authConnector),
+      });
       return { status: 200, body: { memberId, event: event.toUpperCase(), deliveries } };
+    }
+    case 'offline': {
+      const queue = emulator.offline.queue(memberId);
+      return { status: 200, body: { memberId, bindings: queue.bindings, records: queue.records } };
     }
     case 'expire-tokens':
       return { status: 200, body: { memberId, expired: emulator.expireTokens(memberId) } };
@@ -154,6 +162,18 @@ function limitsView(emulator: Emulator, memberId: string) {
   };
 }
 
+/** Online deliveries lost for `seconds` (from now), or a `share` of them (0 to 1) until changed. */
+function outage(emulator: Emulator, body: Record<string, unknown>): AdminAnswer {
+  const seconds = body.seconds === undefined || body.seconds === '' ? 0 : Number(body.seconds);
+  const share = body.share === undefined || body.share === '' ? 0 : Number(body.share);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new EmulatorError('seconds must be a number of at least 0');
+  if (!Number.isFinite(share) || share < 0 || share > 1) throw new EmulatorError('share must be between 0 and 1');
+  emulator.offline.outageUntil = Date.now() + seconds * 1000;
+  emulator.offline.dropShare = share;
+  const until = seconds > 0 ? new Date(emulator.offline.outageUntil).toISOString() : null;
+  return { status: 200, body: { until, share, dropped: emulator.offline.stats.dropped } };
+}
+
 export async function handleAdmin(
   emulator: Emulator,
   method: string,
@@ -179,6 +199,7 @@ export async function handleAdmin(
       const seconds = Number(body.advanceSeconds);
       return { status: 200, body: { now: emulator.advanceClock(seconds * 1000).toISOString() } };
     }
+    if (parts[0] === 'outage' && parts.length === 1) return outage(emulator, body);
     if (parts[0] === 'portals' && parts.length === 3)
       return (await portalAction(emulator, parts[1]!, parts[2]!, body)) ?? notFound;
     if (parts[0] === 'requests' && parts.length === 3 && (parts[2] === 'allow' || parts[2] === 'deny')) {

@@ -9,7 +9,8 @@ export interface Delivery {
   memberId: string;
   url: string;
   eventHandlerId: number;
-  status: number | 'failed';
+  /** The app's HTTP status; `failed` when it did not answer; `dropped` when an emulated outage lost it. */
+  status: number | 'failed' | 'dropped';
   at: Date;
 }
 
@@ -44,4 +45,10 @@ export async function deliver(outgoing: Outgoing, timeoutMs = 10_000): Promise<D
   }
   const { event, memberId, url, eventHandlerId } = outgoing;
   return { event, memberId, url, eventHandlerId, status, at: new Date() };
+}
+
+/** A delivery an emulated outage lost: recorded as sent, never reaching the app. */
+export function dropped(outgoing: Outgoing): Delivery {
+  const { event, memberId, url, eventHandlerId } = outgoing;
+  return { event, memberId, url, eventHandlerId, status: 'dropped', at: new Date() };
 }

@@ -5,9 +5,10 @@
  * per access token and method, and delivers events to bound handlers only, never retried, never while installing.
  */
 import { fingerprint, type Encodable } from '../protocol/index.js';
-import { deliver, type Delivery } from './delivery.js';
+import { deliver, dropped, type Delivery } from './delivery.js';
 import { defaultLimitSettings, PortalLimits } from './limits.js';
 import { newSecret, OAuthAuthority, type Region, type TokenPair } from './oauth.js';
+import { OfflineQueues } from './offline.js';
 import { handleRest, type RestAnswer } from './rest.js';
 import { applyOverride, eventData, eventCarriesTokens, type Payload } from './samples.js';
 import {
@@ -48,6 +49,10 @@ export class Emulator {
   private nextBindingId = 1;
   /** How far `advanceClock` has moved the portal's clock. */
   private clockOffsetMs = 0;
+  /** The offline event queues, the plan's offline features, outages (src/emulator/offline.ts). */
+  readonly offline = new OfflineQueues((portal) =>
+    this.deliverBound(portal, 'ONOFFLINEEVENT', {}, this.tokenAuth(portal, this.issueTokens(portal))),
+  );
 
   constructor(readonly options: EmulatorOptions = {}) {
     this.authority = new OAuthAuthority(
@@ -224,11 +229,16 @@ export class Emulator {
         : [];
     portal.status = 'uninstalled';
     portal.bindings = [];
+    this.offline.drop(memberId);
     return { portal, deliveries };
   }
 
   /** Something happened on the portal: EVENT goes to its bound handlers, with a user's tokens where it carries them. */
-  async trigger(memberId: string, event: string, options: { set?: string[]; userId?: number } = {}) {
+  async trigger(
+    memberId: string,
+    event: string,
+    options: { set?: string[]; userId?: number; authConnector?: string | undefined } = {},
+  ) {
     const portal = this.installed(memberId);
     const name = event.toUpperCase();
     const payload: Payload = { data: eventData(name) };
@@ -242,6 +252,10 @@ export class Emulator {
     const auth = eventCarriesTokens(name)
       ? this.tokenAuth(portal, this.issueTokens(portal, options.userId ?? 1))
       : this.portalAuth(portal);
+    this.offline.record(portal, name, payload.data as Record<string, Encodable>, {
+      userId: options.userId ?? 1,
+      authConnector: options.authConnector,
+    });
     return {
       portal,
       deliveries: await this.deliverBound(portal, name, payload.data as Record<string, Encodable>, auth),
@@ -300,6 +314,10 @@ export class Emulator {
     return request;
   }
 
+  newBindingId(): number {
+    return this.nextBindingId++;
+  }
+
   bind(portal: PortalState, event: string, handler: string, authType: number): Binding {
     const binding = { id: this.nextBindingId++, event: event.toUpperCase(), handler, authType };
     portal.bindings.push(binding);
@@ -343,7 +361,12 @@ export class Emulator {
   ): Promise<Delivery[]> {
     const bound = portal.bindings.filter((b) => b.event === event);
     const sent = await Promise.all(
-      bound.map((b) => deliver({ event, memberId: portal.memberId, url: b.handler, eventHandlerId: b.id, data, auth })),
+      bound.map((b) => {
+        const outgoing = { event, memberId: portal.memberId, url: b.handler, eventHandlerId: b.id, data, auth };
+        // An outage (emulator outage): the portal sends, the app never hears it; Bitrix24 does not send it again.
+        if (this.offline.drops()) return dropped(outgoing);
+        return deliver(outgoing);
+      }),
     );
     return sent.map((d) => this.record(d));
   }

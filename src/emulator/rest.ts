@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { fail, ok, withUsage, type RestAnswer } from './answers.js';
 import { runBatch } from './batch.js';
+import { handleOfflineRest } from './offline-rest.js';
 import type { Emulator, PortalState } from './portal.js';
 
 export type { RestAnswer } from './answers.js';
@@ -66,6 +67,8 @@ function execute(emulator: Emulator, caller: Caller, method: string, params: Rec
     if (confirmation.state === 'waiting') return fail(401, 'METHOD_CONFIRM_WAITING', 'Waiting for confirmation');
     if (confirmation.state === 'denied') return fail(403, 'METHOD_CONFIRM_DENIED', 'Method call denied');
   }
+  const offline = handleOfflineRest(emulator.offline, caller, method, params, () => emulator.newBindingId());
+  if (offline) return offline;
   switch (method) {
     case 'app.info':
       return ok(appInfo(emulator, portal));
@@ -94,9 +97,17 @@ function execute(emulator: Emulator, caller: Caller, method: string, params: Rec
       // User 1 installed the app and is the portal's administrator; others are not.
       return ok(caller.userId === 1);
     case 'event.get':
-      return ok(
-        portal.bindings.map((b) => ({ event: b.event, handler: b.handler, auth_type: String(b.authType), offline: 0 })),
-      );
+      return ok([
+        ...portal.bindings.map((b) => ({
+          event: b.event,
+          handler: b.handler,
+          auth_type: String(b.authType),
+          offline: 0,
+        })),
+        ...emulator.offline
+          .queue(portal.memberId)
+          .bindings.map((b) => ({ event: b.event, handler: '', auth_type: '0', offline: 1 })),
+      ]);
     case 'event.unbind': {
       const before = portal.bindings.length;
       const event = String(params.event ?? '').toUpperCase();

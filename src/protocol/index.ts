@@ -8,3 +8,4 @@ export * from './validate.js';
 export * from './leaky-bucket.js';
 export * from './installer-frame.js';
 export * from './backoff.js';
+export * from './offline.js';

@@ -100,3 +100,9 @@ export const isTransient = (error: unknown): boolean =>
 /** event.bind's answer when the handler is bound already (ERROR_CORE "Handler already binded"). */
 export const isAlreadyBound = (error: unknown): boolean =>
   error instanceof RestError && /already bind/i.test(error.description);
+
+/**
+ * The plan lacks a feature the call asked for (403 WRONG_LICENSE): `clear=0` without rest_offline_extended, or an
+ * `auth_connector` without rest_auth_connector (docs/protocol.md#84-reading-and-acknowledging).
+ */
+export const isWrongLicense = (error: unknown): boolean => error instanceof RestError && error.code === 'WRONG_LICENSE';

@@ -206,6 +206,43 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('installations').addColumn('rate_burst', 'integer').execute();
       },
     },
+    '009_offline': {
+      async up(db: Kysely<unknown>) {
+        // Offline-queue reconciliation (docs/protocol.md#8-offline-events): which channel brought an event, the
+        // object it is about (to find "this object's last online event"), and the queue record it came from.
+        await db.schema
+          .alterTable('inbox')
+          .addColumn('via', 'text', (c) => c.notNull().defaultTo('online'))
+          .execute();
+        await db.schema.alterTable('inbox').addColumn('object_key', 'text').execute();
+        await db.schema.alterTable('inbox').addColumn('offline_key', 'text').execute();
+        await db.schema.createIndex('inbox_object').on('inbox').columns(['member_id', 'object_key', 'ts']).execute();
+        await db.schema.createIndex('inbox_offline').on('inbox').column('offline_key').unique().execute();
+        await db.schema
+          .createTable('offline_sync')
+          .addColumn('member_id', 'text', (c) => c.primaryKey())
+          .addColumn('mode', 'text')
+          .addColumn('auth_connector', 'text')
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('locked_until', 'text')
+          .addColumn('lease_owner', 'text')
+          .addColumn('process_id', 'text')
+          .addColumn('batch_state', 'text')
+          .addColumn('failed_message_ids', 'text')
+          .addColumn('last_reconciled_at', 'text')
+          .addColumn('recovered', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('matched', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('backlog', 'integer')
+          .addColumn('errors', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_error', 'text')
+          .addColumn('last_error_at', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('offline_sync_due').on('offline_sync').column('next_attempt_at').execute();
+      },
+    },
   };
 }
 

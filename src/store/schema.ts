@@ -71,6 +71,47 @@ export interface InboxTable {
   lease_owner: string | null;
   last_error: string | null;
   finished_at: string | null;
+  /** The channel that brought the event: an online delivery, or the portal's offline queue. */
+  via: Generated<EventChannel>;
+  /** sha256 of the event name and its data (the object's ids), for business events: finds "this object's last online event". */
+  object_key: string | null;
+  /** For events read from the offline queue: `member_id/record ID`, unique, so a re-read batch stores nothing twice. */
+  offline_key: string | null;
+}
+
+export type EventChannel = 'online' | 'offline';
+/** `reserve`: event.offline.get with clear=0 (the plan has rest_offline_extended); `clear`: reading deletes. */
+export type OfflineMode = 'reserve' | 'clear';
+/** A batch the portal holds for us: `reserved` (not yet stored), `stored` (in the inbox, not yet acknowledged). */
+export type OfflineBatchState = 'reserved' | 'stored';
+
+/** One row per portal whose offline queue the reconciler drains: its lease, its reserved batch, and what it did. */
+export interface OfflineSyncTable {
+  member_id: string;
+  mode: OfflineMode | null;
+  auth_connector: string | null;
+  next_attempt_at: string;
+  attempts: Generated<number>;
+  locked_until: string | null;
+  lease_owner: string | null;
+  process_id: string | null;
+  batch_state: OfflineBatchState | null;
+  /** JSON list of the MESSAGE_IDs of the stored batch that failed, still to be marked with event.offline.error. */
+  failed_message_ids: string | null;
+  last_reconciled_at: string | null;
+  /** Records whose online delivery was lost: their handlers ran from the offline queue. */
+  recovered: Generated<number>;
+  /** Records that matched an event already received online: not run again. */
+  matched: Generated<number>;
+  /** Records stored as failed (unknown event, no ids) and marked with event.offline.error. */
+  failed: Generated<number>;
+  /** Records waiting in the portal's queue when last looked (null: not known). */
+  backlog: number | null;
+  /** Reconciliations that failed (the portal answered an error or was away). */
+  errors: Generated<number>;
+  last_error: string | null;
+  last_error_at: string | null;
+  updated_at: string;
 }
 
 export interface PermissionsTable {
@@ -155,6 +196,7 @@ export interface Database {
   periodic_jobs: PeriodicJobsTable;
   method_blocks: MethodBlocksTable;
   rate_buckets: RateBucketsTable;
+  offline_sync: OfflineSyncTable;
 }
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -163,6 +205,7 @@ export type InboxRow = Selectable<InboxTable>;
 export type PermissionRow = Selectable<PermissionsTable>;
 export type ParkedCallRow = Selectable<ParkedCallsTable>;
 export type PeriodicJobRow = Selectable<PeriodicJobsTable>;
+export type OfflineSyncRow = Selectable<OfflineSyncTable>;
 
 export type Dialect = 'sqlite' | 'postgres';
 

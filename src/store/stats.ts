@@ -101,3 +101,24 @@ export async function latestMigration(db: Db): Promise<string | undefined> {
   }>`select name from b24_events_migrations order by name desc limit 1`.execute(db);
   return rows[0]?.name;
 }
+
+export interface OfflineSummary {
+  backlog: number;
+  oldestReconciledAt: string | null;
+  /** Portals whose last run failed: an error after the last reconciliation. */
+  failing: number;
+}
+
+export async function offlineSummary(db: Db): Promise<OfflineSummary> {
+  const rows = await db.selectFrom('offline_sync').select(['backlog', 'last_reconciled_at', 'last_error_at']).execute();
+  let backlog = 0;
+  let oldest: string | null = null;
+  let failing = 0;
+  for (const row of rows) {
+    backlog += Number(row.backlog ?? 0);
+    const at = row.last_reconciled_at ?? '';
+    if (oldest === null || at < oldest) oldest = at;
+    if (row.last_error_at && (!row.last_reconciled_at || row.last_error_at > row.last_reconciled_at)) failing++;
+  }
+  return { backlog, oldestReconciledAt: oldest || null, failing };
+}

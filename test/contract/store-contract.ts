@@ -28,6 +28,13 @@ import {
   storeRefreshedPair,
 } from '../../src/store/token-refresh.js';
 import { blockMethod, blocksInForce } from '../../src/store/method-blocks.js';
+import {
+  claimDueOfflineSync,
+  completeOfflineSync,
+  ensureOfflineSync,
+  makeOfflineSyncDue,
+  recordStoredBatch,
+} from '../../src/store/offline-sync.js';
 import { describeUnless } from '../helpers/skip.js';
 
 export interface ContractTarget {
@@ -111,10 +118,13 @@ export function storeContract(
         'locked_until',
         'member_id',
         'next_attempt_at',
+        'object_key',
+        'offline_key',
         'payload',
         'received_at',
         'status',
         'ts',
+        'via',
       ]);
       assert.deepEqual(columns.parked_calls, [
         'attempts',
@@ -143,6 +153,7 @@ export function storeContract(
         'inbox',
         'installations',
         'method_blocks',
+        'offline_sync',
         'parked_calls',
         'periodic_jobs',
         'permissions',
@@ -473,6 +484,44 @@ export function storeContract(
         later.filter((c) => c.method === 'voximplant.user.get').map((c) => c.attempts),
         [1],
         'after the blocks it is claimed, its first attempt',
+      );
+    });
+
+    it("leases each portal's offline reconciliation to one instance, and a signal during a run keeps it due", async () => {
+      await ensureOfflineSync(store.db, 'offline-m', { authConnector: 'k', dueAt: iso(T0) });
+      const [a, b] = await Promise.all([
+        claimDueOfflineSync(store, lease('a', T0 + 1, T0 + 60_000), 5),
+        claimDueOfflineSync(other, lease('b', T0 + 1, T0 + 60_000), 5),
+      ]);
+      const mine = [...a, ...b].filter((row) => row.member_id === 'offline-m');
+      assert.equal(mine.length, 1, 'one instance holds the portal');
+      const owner = a.some((row) => row.member_id === 'offline-m') ? 'a' : 'b';
+      const batch = {
+        processId: 'p1',
+        failedMessageIds: [],
+        counts: { recovered: 2, matched: 1, failed: 0 },
+        at: iso(T0 + 2),
+      };
+      assert.equal(
+        await recordStoredBatch(store.db, 'offline-m', 'someone-else', batch),
+        false,
+        'only the holder may write',
+      );
+      assert.equal(await recordStoredBatch(store.db, 'offline-m', owner, batch), true);
+      // ONOFFLINEEVENT arrives during the run: the write-back keeps the portal due instead of setting the timer.
+      await makeOfflineSyncDue(other.db, iso(T0 + 3), 'offline-m');
+      assert.equal(
+        await completeOfflineSync(store.db, mine[0]!, owner, {
+          nextAt: iso(T0 + 600_000),
+          at: iso(T0 + 4),
+          backlog: 0,
+        }),
+        true,
+      );
+      const again = await claimDueOfflineSync(other, lease('c', T0 + 5, T0 + 60_000), 5);
+      assert.deepEqual(
+        again.map((row) => [row.member_id, row.process_id, row.batch_state, Number(row.recovered)]),
+        [['offline-m', 'p1', 'stored', 2]],
       );
     });
   });

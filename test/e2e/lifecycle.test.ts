@@ -8,17 +8,33 @@ let stack: Stack;
 afterEach(() => stack?.close());
 
 describe('installation lifecycle driven by the emulator', () => {
-  it('binds the events the app registered with app.on as well', async () => {
+  it('binds the events the app registered with app.on as well, online and offline (the safety net)', async () => {
     stack = await startStack({ install: false });
     stack.app.on('onCrmDealAdd', () => {});
     const { portal } = await stack.emulator.install(`${stack.appUrl}/bitrix24/install`);
-    await eventually(() => portal.bindings.length === 4);
+    const offline = stack.emulator.offline.queue(portal.memberId).bindings;
+    await eventually(() => offline.length === 1);
     assert.deepEqual(portal.bindings.map((b) => b.event).sort(), [
       'ONAPPMETHODCONFIRM',
       'ONAPPUNINSTALL',
       'ONAPPUPDATE',
       'ONCRMDEALADD',
+      'ONOFFLINEEVENT',
     ]);
+    assert.deepEqual(
+      offline.map((b) => [b.event, b.authConnector]),
+      [['ONCRMDEALADD', 'b24events']],
+    );
+    await eventually(async () => (await stack.app.offline.status(portal.memberId))[0], 5000);
+  });
+
+  it("binds business events online only with delivery: 'online'", async () => {
+    stack = await startStack({ install: false, app: { delivery: 'online' } });
+    stack.app.on('onCrmDealAdd', () => {});
+    const { portal } = await stack.emulator.install(`${stack.appUrl}/bitrix24/install`);
+    await eventually(() => portal.bindings.length === 4);
+    assert.equal(stack.emulator.offline.queue(portal.memberId).bindings.length, 0);
+    assert.deepEqual(await stack.app.offline.status(), []);
   });
 
   for (const { shape, legacy } of [
