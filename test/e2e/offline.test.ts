@@ -66,7 +66,7 @@ describe('offline queue reconciliation (safety net)', () => {
 
     // Online while the server runs: 30 deals, each handled once (online).
     for (let id = 1; id <= 30; id++) await change(s, members[id % 3]!, id);
-    await eventually(() => seen.length === 30);
+    await eventually(() => seen.length === 30, 20_000);
 
     // The server is killed: every delivery is lost (Bitrix24 never resends) while 500 changes happen on 400 deals.
     await s.app.close();
