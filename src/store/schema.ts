@@ -94,8 +94,14 @@ export interface ParkedCallsTable {
   lease_owner: string | null;
 }
 
+export interface InstallationsVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   installations: InstallationsTable;
+  installations_version: InstallationsVersionTable;
   inbox: InboxTable;
   permissions: PermissionsTable;
   parked_calls: ParkedCallsTable;
