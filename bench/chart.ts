@@ -48,6 +48,7 @@ export function chart(results: Results): string {
   );
   const height = top + rows.length * groupHeight + 30 + results.notes.length * 16;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+<title>b24-events ingest next to its baselines (requests/s, log scale)</title>
 <rect width="100%" height="100%" fill="#fff"/>${legend}${ticks}
 ${parts.join('\n')}
 ${notes.join('\n')}
