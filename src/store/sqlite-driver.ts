@@ -17,6 +17,7 @@ import {
 import type { WalSync } from './wal-sync.js';
 
 const STATEMENT_CACHE = 500;
+const DML = /^\s*(insert|update|delete)\b/i;
 
 class Connection implements DatabaseConnection {
   private readonly statements = new Map<string, SQLite.Statement>();
@@ -43,13 +44,17 @@ class Connection implements DatabaseConnection {
     const statement = this.prepare(sql);
     const args = parameters as unknown[];
     let result: QueryResult<R>;
+    let changed: boolean;
     if (statement.reader) {
       result = { rows: statement.all(args) as R[] };
+      changed = result.rows.length > 0;
     } else {
       const { changes, lastInsertRowid } = statement.run(args);
       result = { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+      changed = changes > 0;
     }
-    if (!statement.readonly) this.wrote = true;
+    // An insert, update or delete that touched no row wrote nothing (a claim that found no work): nothing to sync.
+    if (!statement.readonly && (changed || !DML.test(sql))) this.wrote = true;
     if (sql === 'rollback') this.wrote = false;
     if (this.wrote && !this.db.inTransaction) {
       this.wrote = false;
