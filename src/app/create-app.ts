@@ -266,7 +266,11 @@ export function createApp(options: AppOptions = {}): B24App {
     maxBodyBytes,
     prover,
     observe,
-    onStored: wakeWorkers,
+    // A new event is work for the inbox; a decision may also have made parked calls ready for their replay.
+    onStored: (receipt) => {
+      runner.wake('inbox');
+      if (receipt.event === 'ONAPPMETHODCONFIRM') runner.wake('replays');
+    },
   });
   const receive = async (incoming: IncomingBody) => {
     await ready();

@@ -88,9 +88,14 @@ export class OriginProver {
   }
 
   /** How an event is genuine, or the refusal that says why not. */
-  async prove(db: Db, raw: AnyRawEvent, bodyHash: string): Promise<Proof> {
+  async prove(
+    db: Db,
+    raw: AnyRawEvent,
+    bodyHash: string,
+    read: (db: Db, memberId: string) => Promise<Installation | undefined> = getInstallation,
+  ): Promise<Proof> {
     const memberId = raw.auth.member_id;
-    const installation = await getInstallation(db, memberId);
+    const installation = await read(db, memberId);
     const check = verifyApplicationToken(installation, memberId, raw.auth.application_token);
     const auth = raw.auth as { refresh_token?: unknown; server_endpoint: string };
     const proveInstall = () =>

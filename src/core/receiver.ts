@@ -5,23 +5,23 @@
 import {
   B24EventsError,
   bodyKindOf,
-  businessObjectKey,
   decodeBody,
   installFromFrame,
   MalformedBodyError,
   parseRawEvent,
   checkBodySize,
-  scrubPayload,
   sha256Hex,
-  tokenHash,
   UnsupportedMediaTypeError,
   type AnyRawEvent,
   type Payload,
 } from '../protocol/index.js';
-import { findUnstartedByBody, insertInboxEvent } from '../store/inbox.js';
+import { isStoreUnavailable } from '../store/errors.js';
+import { findUnstartedByBody } from '../store/inbox.js';
 import type { Store } from '../store/schema.js';
-import { applyEvent } from './apply-event.js';
-import type { OriginProver, Proof } from './proof-of-origin.js';
+import { ApplicationTokenCache } from './application-token-cache.js';
+import { GroupCommit } from './group-commit.js';
+import { verifyApplicationToken, type OriginProver } from './proof-of-origin.js';
+import { storeEvents, type ProvedEvent, type StoredEvent } from './store-events.js';
 
 export interface IncomingBody {
   contentType: string | undefined;
@@ -70,8 +70,19 @@ export function bodyHash(payload: Payload): string {
   return sha256Hex(JSON.stringify(sortedKeys(payload)));
 }
 
+/** Proved by their OAuth tokens, or carrying tokens the installation takes: always read from the database. */
+const INSTALLS = new Set(['ONAPPINSTALL', 'ONAPPUPDATE']);
+
 export class Receiver {
-  constructor(private readonly options: ReceiverOptions) {}
+  private readonly cache = new ApplicationTokenCache();
+  private readonly group: GroupCommit<ProvedEvent, StoredEvent>;
+
+  constructor(private readonly options: ReceiverOptions) {
+    this.group = new GroupCommit(
+      (events) => storeEvents(options.store, this.cache, events),
+      (error) => !isStoreUnavailable(error),
+    );
+  }
 
   async receive(incoming: IncomingBody): Promise<Receipt> {
     return this.observed(() => {
@@ -123,7 +134,12 @@ export class Receiver {
     return decodeBody(kind, text);
   }
 
-  /** Proves the event and stores it with its state change in one transaction (or joins an identical unstarted one). */
+  /**
+   * Proves the event and stores it with its state change (or joins an identical unstarted one), in the next group
+   * commit. An ordinary event whose application_token matches the cached installation is proved without a read; any
+   * other (an install, an update, a token that does not match, a portal not cached) is proved against the database,
+   * so a refusal is always decided on what is stored, and costs no write.
+   */
   private async commit(raw: AnyRawEvent, hash: string): Promise<Receipt> {
     const { store, prover } = this.options;
     const receipt = (inboxId: number, duplicate: boolean): Receipt => ({
@@ -132,33 +148,25 @@ export class Receiver {
       memberId: raw.auth.member_id,
       duplicate,
     });
-    // The same bytes as an event whose handlers have not started: it joins that one. The hash covers the
-    // application_token, so an equal hash is as good a proof as the first delivery had.
-    const unstarted = await findUnstartedByBody(store.db, hash);
-    if (unstarted) return receipt(unstarted.id, true);
-    const proof: Proof = await prover.prove(store.db, raw, hash);
-    const now = new Date();
-    const at = now.toISOString();
-    const { id, inserted } = await store.db.transaction().execute(async (trx) => {
-      const stored = await insertInboxEvent(trx, {
-        body_hash: hash,
-        member_id: raw.auth.member_id,
-        event: raw.event,
-        ts: new Date(Number(raw.ts) * 1000).toISOString(),
-        received_at: at,
-        payload: JSON.stringify(scrubPayload(raw)),
-        application_token_hash: tokenHash(raw.auth.application_token),
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: at,
-        object_key: businessObjectKey(raw.event, (raw as { data?: unknown }).data) ?? null,
+    let stored: StoredEvent;
+    const cached = this.cache.peek(raw.auth.member_id);
+    const check = cached && verifyApplicationToken(cached, raw.auth.member_id, raw.auth.application_token);
+    if (check?.ok && !INSTALLS.has(raw.event)) {
+      stored = await this.group.add({
+        raw,
+        hash,
+        proof: { by: 'application_token', installation: cached! },
+        cached: true,
       });
-      if (stored.inserted) {
-        await applyEvent(trx, raw, proof, now);
-        await store.announceWork(trx);
-      }
-      return stored;
-    });
-    return receipt(id, !inserted);
+    } else {
+      // The same bytes as an event whose handlers have not started: it joins that one. The hash covers the
+      // application_token, so an equal hash is as good a proof as the first delivery had.
+      const unstarted = await findUnstartedByBody(store.db, hash);
+      if (unstarted) return receipt(unstarted.id, true);
+      const proof = await prover.prove(store.db, raw, hash, this.cache.read);
+      stored = await this.group.add({ raw, hash, proof, cached: false });
+    }
+    if (!stored.ok) throw stored.error;
+    return receipt(stored.id, !stored.inserted);
   }
 }

@@ -7,6 +7,12 @@ export function getInstallation(db: Db, memberId: string): Promise<Installation 
   return db.selectFrom('installations').selectAll().where('member_id', '=', memberId).executeTakeFirst();
 }
 
+/** Moves whenever an installation's application_token or status changes, whoever changes it (migration 008_perf). */
+export async function installationsVersion(db: Db): Promise<number> {
+  const row = await db.selectFrom('installations_version').select('version').where('id', '=', 1).executeTakeFirst();
+  return Number(row?.version ?? 0);
+}
+
 export function listInstallations(db: Db): Promise<Installation[]> {
   return db.selectFrom('installations').selectAll().orderBy('installed_at').orderBy('member_id').execute();
 }

@@ -1,5 +1,6 @@
 /** The schema, as ordered migrations that run the same on SQLite and PostgreSQL. */
 import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
+import { createInstallationsVersion } from './installations-version.js';
 import type { Dialect } from './schema.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -242,6 +243,10 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('offline_sync_due').on('offline_sync').column('next_attempt_at').execute();
       },
+    },
+    '008_perf': {
+      // The receiver's application_token cache is invalidated through this counter (installations-version.ts).
+      up: (db: Kysely<unknown>) => createInstallationsVersion(db, dialect),
     },
   };
 }

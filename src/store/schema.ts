@@ -188,8 +188,14 @@ export interface RateBucketsTable {
   updated_ms: number;
 }
 
+export interface InstallationsVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   installations: InstallationsTable;
+  installations_version: InstallationsVersionTable;
   inbox: InboxTable;
   permissions: PermissionsTable;
   parked_calls: ParkedCallsTable;

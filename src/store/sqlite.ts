@@ -1,5 +1,6 @@
 /**
- * The embedded default: one SQLite file, WAL journal, every commit synced to disk before it returns. Several
+ * The embedded default: one SQLite file, WAL journal, every commit synced to disk before it is answered (one group
+ * fsync for the commits made meanwhile, off the event loop: sqlite-driver.ts, wal-sync.ts). Several
  * processes may share the file (the server and CLI commands beside it): every connection waits for a lock up to
  * BUSY_TIMEOUT_MS, and every transaction takes the write lock when it begins (BEGIN IMMEDIATE). A transaction that
  * read first and wrote later (`begin` deferred) would fail at once with "database is locked" when another process
@@ -12,16 +13,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type SQLite from 'better-sqlite3';
-import {
-  CompiledQuery,
-  Kysely,
-  SqliteDialect,
-  SqliteDriver,
-  type DatabaseConnection,
-  type Driver,
-  type SqliteDialectConfig,
-} from 'kysely';
+import { Kysely } from 'kysely';
 import { importDriver } from './driver.js';
+import { DurableSqliteDialect } from './sqlite-driver.js';
+import { WalSync } from './wal-sync.js';
 import { migrateToLatest } from './migrations.js';
 import { localBuckets } from './rate-buckets.js';
 import type { Database, Store } from './schema.js';
@@ -29,24 +24,9 @@ import type { Database, Store } from './schema.js';
 /** How long a statement waits for another connection's lock before it fails (answered 503 by the receiver). */
 export const BUSY_TIMEOUT_MS = 10_000;
 
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SqliteDialectConfig['database']) {
-    super({ database });
-  }
-
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.database });
-  }
-}
-
 export function sqliteStore(path: string): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(path), { recursive: true });
   // Kysely opens the connection on the first query (and again after a failed first attempt).
   const open = async (): Promise<SQLite.Database> => {
     const { default: SQLiteDatabase } = await importDriver<typeof SQLite>('better-sqlite3', 'the SQLite store');
@@ -54,7 +34,8 @@ export function sqliteStore(path: string): Store {
     try {
       connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       connection.pragma('journal_mode = WAL');
-      connection.pragma('synchronous = FULL');
+      // Commits are written at once and synced by the store's group fsync before they are answered (wal-sync.ts).
+      connection.pragma(memory ? 'synchronous = FULL' : 'synchronous = NORMAL');
       connection.pragma('foreign_keys = ON');
     } catch (error) {
       connection.close(); // Kysely opens another on the next query
@@ -62,7 +43,9 @@ export function sqliteStore(path: string): Store {
     }
     return connection;
   };
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(open) });
+  const db = new Kysely<Database>({
+    dialect: new DurableSqliteDialect(open, memory ? undefined : new WalSync(`${path}-wal`)),
+  });
   let migrated: Promise<void> | undefined;
   return {
     db,

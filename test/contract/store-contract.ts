@@ -9,6 +9,7 @@ import { claimDueEvents, finishInboxEvent, insertInboxEvent, requeueInboxEvent }
 import type { Lease } from '../../src/store/lease.js';
 import {
   getInstallation,
+  installationsVersion,
   listInstallations,
   saveInstallation,
   updateInstallation,
@@ -152,6 +153,7 @@ export function storeContract(
         'b24_events_migrations_lock',
         'inbox',
         'installations',
+        'installations_version',
         'method_blocks',
         'offline_sync',
         'parked_calls',
@@ -169,6 +171,38 @@ export function storeContract(
         'name',
         'next_attempt_at',
       ]);
+    });
+
+    it('moves the installations version when an application_token or a status changes, by any writer, and not on a token refresh', async () => {
+      const at = '2024-01-01T00:00:00.000Z';
+      const row = {
+        member_id: 'versioned',
+        domain: 'portal.bitrix24.com',
+        application_token: 'app-1',
+        refresh_token: 'r1',
+        status: 'active' as const,
+        installed_at: at,
+        updated_at: at,
+      };
+      const before = await installationsVersion(store.db);
+      await saveInstallation(store.db, row);
+      const installed = await installationsVersion(store.db);
+      assert.ok(installed > before, 'an install moves it');
+      await store.db
+        .updateTable('installations')
+        .set({ access_token: 'a2', refresh_token: 'r2', access_expires_at: at, tokens_refreshed_at: at })
+        .where('member_id', '=', 'versioned')
+        .execute();
+      assert.equal(await installationsVersion(store.db), installed, 'a token refresh does not');
+      await store.db
+        .updateTable('installations')
+        .set({ application_token: 'app-2' })
+        .where('member_id', '=', 'versioned')
+        .execute();
+      const changed = await installationsVersion(store.db);
+      assert.ok(changed > installed, 'a hand-written UPDATE of the application_token moves it');
+      await updateInstallation(store.db, 'versioned', { status: 'uninstalled' });
+      assert.ok((await installationsVersion(store.db)) > changed, 'an uninstall moves it');
     });
 
     it('saves, reads and updates installations', async () => {
