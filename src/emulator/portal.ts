@@ -4,15 +4,17 @@
  * under the same application_token, keeps event bindings, gates methods that need the administrator's confirmation
  * per access token and method, and delivers events to bound handlers only, never retried, never while installing.
  */
-import { fingerprint, type Encodable } from '../protocol/index.js';
-import { deliver, dropped, type Delivery } from './delivery.js';
-import { defaultLimitSettings, PortalLimits } from './limits.js';
-import { newSecret, OAuthAuthority, type Region, type TokenPair } from './oauth.js';
+import type { Encodable } from '../protocol/index.js';
+import { confirmationFor, decideRequest, describeRequest } from './confirmations.js';
+import type { Delivery } from './delivery.js';
+import { portalAuth, tokenAuth } from './event-auth.js';
+import { finishInstall, newPortal, sendInstall, uninstallApp, updateApp } from './lifecycle.js';
+import { OAuthAuthority, type Region, type TokenPair } from './oauth.js';
 import { OfflineQueues } from './offline.js';
+import { Outbox } from './outbox.js';
 import { handleRest, type RestAnswer } from './rest.js';
-import { applyOverride, eventData, eventCarriesTokens, type Payload } from './samples.js';
+import { type TriggerOptions, triggerEvent } from './trigger.js';
 import {
-  checkVersion,
   EMULATOR_CLIENT_ID,
   EMULATOR_CLIENT_SECRET,
   EmulatorError,
@@ -25,9 +27,6 @@ import {
 
 export * from './types.js';
 export type { Delivery } from './delivery.js';
-
-const LANGUAGE_ID = 'en';
-const nextVersion = (version: string) => String((Number.parseInt(version, 10) || 0) + 1);
 
 export class Emulator {
   readonly authority: OAuthAuthority;
@@ -49,9 +48,11 @@ export class Emulator {
   private nextBindingId = 1;
   /** How far `advanceClock` has moved the portal's clock. */
   private clockOffsetMs = 0;
+  /** What the portal sends (src/emulator/outbox.ts); each delivery lands in `deliveries`. */
+  readonly outbox: Outbox = new Outbox(this.deliveries, () => this.offline.drops());
   /** The offline event queues, the plan's offline features, outages (src/emulator/offline.ts). */
-  readonly offline = new OfflineQueues((portal) =>
-    this.deliverBound(portal, 'ONOFFLINEEVENT', {}, this.tokenAuth(portal, this.issueTokens(portal))),
+  readonly offline: OfflineQueues = new OfflineQueues((portal) =>
+    this.outbox.deliverBound(portal, 'ONOFFLINEEVENT', {}, this.tokenAuth(portal, this.issueTokens(portal))),
   );
 
   constructor(readonly options: EmulatorOptions = {}) {
@@ -104,32 +105,12 @@ export class Emulator {
 
   /** The auth block of events sent with a user's tokens (docs/protocol.md section 2). */
   tokenAuth(portal: PortalState, tokens: TokenPair): Record<string, Encodable> {
-    const { access_token, expires, expires_in, scope, user_id, refresh_token } = tokens;
-    return {
-      access_token,
-      expires,
-      expires_in,
-      scope,
-      domain: portal.domain,
-      server_endpoint: this.serverEndpoint(portal.region),
-      status: 'L',
-      client_endpoint: this.restEndpoint,
-      member_id: portal.memberId,
-      user_id,
-      refresh_token,
-      application_token: portal.applicationToken,
-    };
+    return tokenAuth(this, portal, tokens);
   }
 
   /** The auth block of events sent without tokens (ONAPPMETHODCONFIRM, ONAPPUNINSTALL). */
   portalAuth(portal: PortalState): Record<string, Encodable> {
-    return {
-      domain: portal.domain,
-      client_endpoint: this.restEndpoint,
-      server_endpoint: this.serverEndpoint(portal.region),
-      member_id: portal.memberId,
-      application_token: portal.applicationToken,
-    };
+    return portalAuth(this, portal);
   }
 
   /** The administrator installs an app without a UI: ONAPPINSTALL goes to the install URL with fresh tokens. */
@@ -137,129 +118,33 @@ export class Emulator {
     installUrl: string,
     options: InstallOptions = {},
   ): Promise<{ portal: PortalState; delivery: Delivery }> {
-    const portal = this.newPortal(installUrl, options, false);
-    return { portal, delivery: await this.sendInstall(portal) };
+    const portal = newPortal(this, installUrl, options, false);
+    return { portal, delivery: await sendInstall(this, portal) };
   }
 
   /** The administrator installs an app with a UI: no event; the portal waits for its frame to call BX24.installFinish. */
   installWithUi(installUrl: string, options: InstallOptions = {}): PortalState {
-    return this.newPortal(installUrl, options, true);
-  }
-
-  private newPortal(installUrl: string, options: InstallOptions, withUi: boolean): PortalState {
-    const memberId = options.memberId ?? newSecret();
-    const existing = this.portals.get(memberId);
-    if (existing && existing.status !== 'uninstalled')
-      throw new EmulatorError(`the app is already installed on ${memberId}; use update for a new version`);
-    if (options.version !== undefined) checkVersion(options.version);
-    const portal: PortalState = {
-      memberId,
-      domain: options.domain ?? existing?.domain ?? `portal-${memberId.slice(0, 6)}.bitrix24.test`,
-      region: options.region ?? existing?.region ?? 'west',
-      applicationToken: newSecret(),
-      version: options.version ?? '1',
-      status: withUi ? 'installing' : 'installed',
-      withUi,
-      installUrl,
-      installBinding: { id: this.nextBindingId++, event: 'ONAPPINSTALL', handler: installUrl, authType: 0 },
-      bindings: [],
-      limits: new PortalLimits(
-        {
-          rateLimit: this.options.rateLimit ?? defaultLimitSettings.rateLimit,
-          methodTime: Object.fromEntries(
-            Object.entries(this.options.methodTime ?? {}).map(([method, seconds]) => [method.toLowerCase(), seconds]),
-          ),
-          operatingLimitSeconds: this.options.operatingLimitSeconds ?? defaultLimitSettings.operatingLimitSeconds,
-          basketSeconds: this.options.basketSeconds ?? defaultLimitSettings.basketSeconds,
-        },
-        () => this.now(),
-      ),
-    };
-    this.portals.set(memberId, portal);
-    return portal;
+    return newPortal(this, installUrl, options, true);
   }
 
   /** BX24.installFinish() from the app's frame: the installation is finished, events may flow. */
   finishInstall(memberId: string): PortalState {
-    const portal = this.portal(memberId);
-    if (portal.status !== 'installing')
-      throw new EmulatorError(
-        `the installation on ${memberId} is not waiting for installFinish (it is ${portal.status})`,
-      );
-    portal.status = 'installed';
-    return portal;
+    return finishInstall(this, memberId);
   }
 
-  /**
-   * A new version. Today's portals run the install again: ONAPPINSTALL to the install URL with the new VERSION and
-   * fresh tokens, the application_token unchanged. `legacy` sends ONAPPUPDATE to bound handlers, as old portals do.
-   */
-  async update(memberId: string, options: { version?: string; legacy?: boolean } = {}) {
-    const portal = this.installed(memberId);
-    const previous = portal.version;
-    const version = options.version ?? nextVersion(previous);
-    checkVersion(version);
-    portal.version = version;
-    if (!options.legacy) return { portal, deliveries: [await this.sendInstall(portal)] };
-    const data = { VERSION: version, PREVIOUS_VERSION: previous, LANGUAGE_ID };
-    return {
-      portal,
-      deliveries: await this.deliverBound(
-        portal,
-        'ONAPPUPDATE',
-        data,
-        this.tokenAuth(portal, this.issueTokens(portal)),
-      ),
-    };
+  /** A new version: ONAPPINSTALL again, or ONAPPUPDATE with `legacy` (src/emulator/lifecycle.ts). */
+  update(memberId: string, options: { version?: string; legacy?: boolean } = {}) {
+    return updateApp(this, memberId, options);
   }
 
   /** The administrator removes the app: tokens are revoked, then ONAPPUNINSTALL goes to the bound handlers. */
-  async uninstall(memberId: string, clean = false) {
-    const portal = this.portal(memberId);
-    if (portal.status === 'uninstalled') throw new EmulatorError(`the app is not installed on ${memberId}`);
-    this.authority.revoke(memberId);
-    const deliveries =
-      portal.status === 'installed'
-        ? await this.deliverBound(
-            portal,
-            'ONAPPUNINSTALL',
-            { CLEAN: clean ? 1 : 0, LANGUAGE_ID },
-            this.portalAuth(portal),
-          )
-        : [];
-    portal.status = 'uninstalled';
-    portal.bindings = [];
-    this.offline.drop(memberId);
-    return { portal, deliveries };
+  uninstall(memberId: string, clean = false) {
+    return uninstallApp(this, memberId, clean);
   }
 
   /** Something happened on the portal: EVENT goes to its bound handlers, with a user's tokens where it carries them. */
-  async trigger(
-    memberId: string,
-    event: string,
-    options: { set?: string[]; userId?: number; authConnector?: string | undefined } = {},
-  ) {
-    const portal = this.installed(memberId);
-    const name = event.toUpperCase();
-    const payload: Payload = { data: eventData(name) };
-    for (const assignment of options.set ?? []) {
-      if (!assignment.startsWith('data.'))
-        throw new EmulatorError(
-          `--set "${assignment}": a triggered event takes data.KEY=VALUE only; auth is the portal's own`,
-        );
-      applyOverride(payload, assignment);
-    }
-    const auth = eventCarriesTokens(name)
-      ? this.tokenAuth(portal, this.issueTokens(portal, options.userId ?? 1))
-      : this.portalAuth(portal);
-    this.offline.record(portal, name, payload.data as Record<string, Encodable>, {
-      userId: options.userId ?? 1,
-      authConnector: options.authConnector,
-    });
-    return {
-      portal,
-      deliveries: await this.deliverBound(portal, name, payload.data as Record<string, Encodable>, auth),
-    };
+  trigger(memberId: string, event: string, options: TriggerOptions = {}) {
+    return triggerEvent(this, memberId, event, options);
   }
 
   expireTokens(memberId: string): number {
@@ -279,39 +164,17 @@ export class Emulator {
 
   /** What a page or a log may show of a request: the token only as a fingerprint. */
   static describe(request: ConfirmationRequest) {
-    const { token, ...rest } = request;
-    return { ...rest, tokenFingerprint: fingerprint(token) };
+    return describeRequest(request);
   }
 
   /** The administrator allows or denies a waiting request: ONAPPMETHODCONFIRM goes to the bound handlers. */
-  async decide(requestId: number, allow: boolean) {
-    const request = this.confirmations.find((c) => c.id === requestId);
-    if (!request) throw new EmulatorError(`no confirmation request ${requestId}`);
-    if (request.state !== 'waiting') throw new EmulatorError(`request ${requestId} was already ${request.state}`);
-    request.state = allow ? 'granted' : 'denied';
-    request.decidedAt = new Date();
-    const portal = this.portal(request.memberId);
-    const data = { TOKEN: request.token, METHOD: request.method, CONFIRMED: allow ? 1 : 0, LANGUAGE_ID };
-    return {
-      request,
-      deliveries: await this.deliverBound(portal, 'ONAPPMETHODCONFIRM', data, this.portalAuth(portal)),
-    };
+  decide(requestId: number, allow: boolean) {
+    return decideRequest(this, requestId, allow);
   }
 
   /** The confirmation state of (token, method), creating a waiting request (a notification) on first sight. */
   confirmation(memberId: string, token: string, method: string): ConfirmationRequest {
-    const found = this.confirmations.find((c) => c.token === token && c.method === method);
-    if (found) return found;
-    const request: ConfirmationRequest = {
-      id: this.confirmations.length + 1,
-      memberId,
-      method,
-      token,
-      state: 'waiting',
-      requestedAt: new Date(),
-    };
-    this.confirmations.push(request);
-    return request;
+    return confirmationFor(this.confirmations, memberId, token, method);
   }
 
   newBindingId(): number {
@@ -326,54 +189,5 @@ export class Emulator {
 
   rest(method: string, params: Record<string, unknown>): RestAnswer {
     return handleRest(this, method, params);
-  }
-
-  private installed(memberId: string): PortalState {
-    const portal = this.portal(memberId);
-    if (portal.status === 'installing')
-      throw new EmulatorError(
-        `the installation on ${memberId} is not finished (BX24.installFinish was not called): the portal sends no events yet`,
-      );
-    if (portal.status !== 'installed') throw new EmulatorError(`the app is not installed on ${memberId}`);
-    return portal;
-  }
-
-  private async sendInstall(portal: PortalState): Promise<Delivery> {
-    const data = { VERSION: portal.version, ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID };
-    const { id, handler } = portal.installBinding;
-    return this.record(
-      await deliver({
-        event: 'ONAPPINSTALL',
-        memberId: portal.memberId,
-        url: handler,
-        eventHandlerId: id,
-        data,
-        auth: this.tokenAuth(portal, this.issueTokens(portal)),
-      }),
-    );
-  }
-
-  private async deliverBound(
-    portal: PortalState,
-    event: string,
-    data: Record<string, Encodable>,
-    auth: Record<string, Encodable>,
-  ): Promise<Delivery[]> {
-    const bound = portal.bindings.filter((b) => b.event === event);
-    const sent = await Promise.all(
-      bound.map((b) => {
-        const outgoing = { event, memberId: portal.memberId, url: b.handler, eventHandlerId: b.id, data, auth };
-        // An outage (emulator outage): the portal sends, the app never hears it; Bitrix24 does not send it again.
-        if (this.offline.drops()) return dropped(outgoing);
-        return deliver(outgoing);
-      }),
-    );
-    return sent.map((d) => this.record(d));
-  }
-
-  private record(delivery: Delivery): Delivery {
-    this.deliveries.push(delivery);
-    if (this.deliveries.length > 1000) this.deliveries.splice(0, this.deliveries.length - 1000);
-    return delivery;
   }
 }
