@@ -88,7 +88,7 @@ const TRANSIENT_OAUTH = new Set([
 
 /**
  * Worth trying again after a pause: the portal's limits, no answer at all, or an OAuth server that is away. Not
- * OVERLOAD_LIMIT, a block only a person can lift, whatever its HTTP status (503 in PROTOCOL.md, 401 in today's docs).
+ * OVERLOAD_LIMIT, a block only a person can lift, whatever its HTTP status (docs/protocol.md#77-limits: 503 or 401).
  */
 export const isTransient = (error: unknown): boolean =>
   error instanceof QueryLimitExceeded ||
