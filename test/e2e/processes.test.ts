@@ -57,7 +57,7 @@ before(async () => {
     B24_EMULATOR_URL: emulatorUrl,
   };
   emulator = await startProcess(
-    ['emulator', '--port', String(emulatorPort), '--app-url', env.PUBLIC_URL!],
+    ['emulator', '--port', String(emulatorPort), '--east-port', '0', '--app-url', env.PUBLIC_URL!],
     env,
     /Bitrix24 emulator on/,
   );
