@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { ResumeOutcome } from '../../src/index.js';
-import { BITRIX24_RATE_LIMIT, LeakyBucket } from '../../src/protocol/index.js';
 import { eventually } from '../helpers/app.js';
+import { parkCalls } from '../helpers/parked.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
@@ -10,23 +10,18 @@ after(() => stack?.close());
 
 describe('1,000 parked calls of one portal', () => {
   it('are resumed with at most 25 REST requests and no rate-limit error', { timeout: 120_000 }, async () => {
-    // Parking a thousand calls takes a thousand requests; let them through quickly, with workers off.
-    stack = await startStack({ emulator: { rateLimit: false } });
-    const parker = stack.newApp({ workers: false, rest: { rateLimit: { perSecond: 10_000, burst: 10_000 } } });
+    stack = await startStack();
+    const parker = stack.newApp({ workers: false });
     stack.serve(parker);
     await stack.app.close();
-    const client = parker.rest(stack.memberId);
-    for (let i = 0; i < 1000; i += 50) {
-      const outcomes = await Promise.all(
-        Array.from({ length: 50 }, (_, k) =>
-          client.call('voximplant.user.get', { USER_ID: i + k + 1 }, { whenWaiting: { park: 'bulk' } }),
-        ),
-      );
-      assert.ok(outcomes.every((o) => o.status === 'waiting' && o.parkedCallId));
-    }
+    await parkCalls(parker, stack.memberId, 1000, {
+      method: 'voximplant.user.get',
+      park: 'bulk',
+      params: (n) => ({ USER_ID: n }),
+    });
 
-    // Now the portal enforces Bitrix24's limit, and an instance with the default client settings resumes the calls.
-    stack.emulator.portal(stack.memberId).limits.bucket = new LeakyBucket(BITRIX24_RATE_LIMIT);
+    // The portal enforces Bitrix24's limit (the emulator's default), and an instance with the default client
+    // settings resumes the calls.
     const resumer = stack.newApp({ rest: {}, parkedCalls: { pollMs: 50 } });
     const outcomes: ResumeOutcome[] = [];
     resumer.resume('bulk', (outcome) => void outcomes.push(outcome));
