@@ -14,11 +14,17 @@
  *
  * A single file still runs the old way too: `node --import tsx --test test/cli/cli.test.ts`.
  *
+ * The longest files start first (their durations from earlier runs, kept by test/helpers/durations-reporter.mjs in
+ * the cache folder), so that no long end-to-end file starts last and runs alone at the end. With --typecheck (as
+ * `npm test` runs it), tsc checks every file meanwhile, at a lower priority: it uses the time the tests spend waiting
+ * on sockets, processes and timers, and its errors fail the run.
+ *
  * TEST_CONCURRENCY: test files at once (default 4: the machine has 2 cores, but many files wait on sockets, child
  * processes and PostgreSQL). Other arguments starting with "--" go to node --test (write them as --flag=value).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,8 +35,11 @@ const CACHE = join(ROOT, 'node_modules/.cache/b24-events-test');
 const OUT = join(CACHE, `run-${process.pid}`);
 const MAIN = join(ROOT, 'src/cli/main.ts');
 
+const DURATIONS = join(CACHE, 'durations.json');
+
 const args = process.argv.slice(2);
-const flags = args.filter((arg) => arg.startsWith('--'));
+const typecheck = args.includes('--typecheck');
+const flags = args.filter((arg) => arg.startsWith('--') && arg !== '--typecheck');
 const targets = args.filter((arg) => !arg.startsWith('--'));
 
 /** Every *.test.ts under the given files and folders (default: test/), sorted. */
@@ -42,6 +51,33 @@ function testFiles(paths) {
   };
   for (const path of paths.length > 0 ? paths : ['test']) walk(resolve(path));
   return found.sort();
+}
+
+/** Longest first, by earlier runs' durations; files not seen yet: browser and end-to-end ones first. */
+function longestFirst(files) {
+  const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, 'utf8')) : {};
+  const seconds = (file) => known[file] ?? (/[/\\](browser|e2e)[/\\]/.test(file) ? 60 : 1);
+  return [...files].sort((a, b) => seconds(b) - seconds(a));
+}
+
+/** `tsc --noEmit` over the project (incremental, its state in the cache folder), at a lower priority than the tests. */
+function startTypecheck() {
+  const tsc = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '--incremental',
+      '--tsBuildInfoFile',
+      join(CACHE, 'typecheck.tsbuildinfo'),
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  setPriority(tsc.pid, 10);
+  let output = '';
+  tsc.stdout.on('data', (chunk) => (output += chunk));
+  tsc.stderr.on('data', (chunk) => (output += chunk));
+  return new Promise((done) => tsc.on('close', (code) => done({ code, output })));
 }
 
 /** Output folders of earlier runs whose process is gone (killed before it could clean up). */
@@ -84,6 +120,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 removeAbandoned();
+const typechecked = typecheck ? startTypecheck() : undefined;
 await build({
   entryPoints: [...files, join(ROOT, 'test/helpers/chromium.ts')],
   outbase: ROOT,
@@ -118,16 +155,40 @@ await build({
 const chromium = await sharedChromium(files);
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '4';
+// node:test's own reporter (spec on a terminal, tap otherwise) and, beside it, the durations; a run given reporters
+// of its own keeps them and records no durations.
+const reporters = flags.some((flag) => flag.startsWith('--test-reporter'))
+  ? []
+  : [
+      `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${join(ROOT, 'test/helpers/durations-reporter.mjs')}`,
+      '--test-reporter-destination=/dev/null',
+    ];
 const child = spawn(
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...flags, ...files.map(compiled)],
+  [
+    '--enable-source-maps',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    ...reporters,
+    ...flags,
+    ...longestFirst(files).map(compiled),
+  ],
   {
     stdio: 'inherit',
-    env: { ...process.env, B24_TEST_CLI: cli, ...(chromium && { B24_TEST_CHROMIUM: chromium.wsEndpoint() }) },
+    env: {
+      ...process.env,
+      B24_TEST_CLI: cli,
+      B24_TEST_DURATIONS: DURATIONS,
+      ...(chromium && { B24_TEST_CHROMIUM: chromium.wsEndpoint() }),
+    },
   },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 const code = await new Promise((done) => child.on('close', (status, signal) => done(status ?? (signal ? 1 : 0))));
 await chromium?.close();
 rmSync(OUT, { recursive: true, force: true });
-process.exit(code);
+const types = await typechecked;
+if (types && types.code !== 0) process.stderr.write(`\ntsc --noEmit found type errors:\n${types.output}`);
+process.exit(code || (types?.code ?? 0));

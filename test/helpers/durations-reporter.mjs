@@ -1,0 +1,21 @@
+/**
+ * A node:test reporter that prints nothing and writes, when the run ends, how long each test file's tests took (the
+ * sum of its top-level tests, in seconds) to the JSON file named by B24_TEST_DURATIONS, merged with what an earlier
+ * run wrote there. test/run.mjs starts the longest files first with it.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+export default async function* durations(source) {
+  const path = process.env.B24_TEST_DURATIONS;
+  const seconds = {};
+  for await (const event of source) {
+    if ((event.type !== 'test:pass' && event.type !== 'test:fail') || event.data.nesting !== 0) continue;
+    const { file, details } = event.data;
+    if (file) seconds[file] = (seconds[file] ?? 0) + (details?.duration_ms ?? 0) / 1000;
+  }
+  if (!path) return;
+  const earlier = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+  writeFileSync(`${path}.tmp`, JSON.stringify({ ...earlier, ...seconds }, null, 1));
+  renameSync(`${path}.tmp`, path);
+  yield* [];
+}
