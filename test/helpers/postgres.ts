@@ -52,8 +52,8 @@ export async function freshDatabase(): Promise<FreshDatabase> {
   const name = `b24_events_test_${randomBytes(6).toString('hex')}`;
   await admin(async (c) => {
     await c.query(`create database ${name}`);
-    // The tests kill the app's processes, never PostgreSQL: its commits need not wait for the disk, which on a shared
-    // 2-core machine is most of a test's time on PostgreSQL. The app's own settings are unchanged.
+    // The tests kill the app's processes, never PostgreSQL: its commits need not wait for the disk (what the app
+    // promises rests on the commit, which this does not change; only the server's crash would tell the difference).
     await c.query(`alter database ${name} set synchronous_commit = off`);
   });
   const url = new URL(ADMIN_URL);
