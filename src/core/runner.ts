@@ -19,7 +19,8 @@
  * 2. in src/store/, a claim selects due, free rows through `claimable(store, ...)` (SKIP LOCKED on PostgreSQL), sets
  *    the lease and adds 1 to `attempts`; write-backs are fenced by `lease_owner` and release the lease;
  * 3. a `Task` in src/core/ wires those to the work (`run`) and the outcome (`complete`, `fail`);
- * 4. `runner.add(task)` in createApp; the runner polls it every `pollMs` and whenever work is announced.
+ * 4. `runner.add(task)` in createApp; the runner polls it every `pollMs`, whenever work is announced, and when a job
+ *    it failed is due again (a retry does not wait for the next poll).
  */
 import { randomUUID } from 'node:crypto';
 import { leaseFor, type Lease } from '../store/lease.js';
@@ -115,6 +116,7 @@ class TaskLoop<J, R> implements Loop {
   private running = 0;
   private claims = 0;
   private readonly idle = new Set<() => void>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly poller: Poller;
 
   constructor(
@@ -137,7 +139,25 @@ class TaskLoop<J, R> implements Loop {
 
   start = () => this.poller.start();
   wake = () => this.poller.wake();
-  stop = () => this.poller.stop();
+  stop = () => {
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    return this.poller.stop();
+  };
+
+  /** Wakes the loop when a job it failed is due again (the poll still finds it should this process be busy). */
+  private wakeAt(retryAt: string): void {
+    if (!this.poller.active) return;
+    const timer = setTimeout(
+      () => {
+        this.retryTimers.delete(timer);
+        this.wake();
+      },
+      Math.max(0, Date.parse(retryAt) - Date.now()) + 1,
+    );
+    timer.unref();
+    this.retryTimers.add(timer);
+  }
 
   drained(): Promise<void> {
     return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.add(resolve));
@@ -181,7 +201,12 @@ class TaskLoop<J, R> implements Loop {
       }
       const retryable = this.task.retryable?.(outcome.error) ?? true;
       const failure = await failureOf(this.store, this.task.retry, about.memberId, outcome.error, retryable);
-      const written = await this.task.fail(job, owner, failure);
+      let retryAt: string | undefined;
+      const written = await this.task.fail(job, owner, {
+        ...failure,
+        retryAt: (attempt) => (retryAt = failure.retryAt(attempt)),
+      });
+      if (written === 'retry' && retryAt) this.wakeAt(retryAt);
       if (written === 'lost')
         log.warn({ error: failure.error }, 'the job failed after its lease was lost; another worker has it');
       else

@@ -45,8 +45,8 @@ describeInChromium('dashboard in Chromium', (browser) => {
     if (SCREENSHOTS) mkdirSync(SHOTS, { recursive: true });
     stack = await startStack({
       app: {
-        inbox: { pollMs: 20, retryDelayMs: 20, maxRetryDelayMs: 50, maxAttempts: 1 },
-        parkedCalls: { pollMs: 20, retryDelayMs: 20, maxRetryDelayMs: 50, maxReplayAttempts: 1 },
+        inbox: { retryDelayMs: 20, maxRetryDelayMs: 50, maxAttempts: 1 },
+        parkedCalls: { retryDelayMs: 20, maxRetryDelayMs: 50, maxReplayAttempts: 1 },
         rest: { retryDelayMs: 20, maxRetries: 0, rateLimit: { perSecond: 200, burst: 200 } },
       },
     });

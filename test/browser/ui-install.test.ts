@@ -36,7 +36,7 @@ describeInChromium('a UI install in Chromium against b24-events', (browser) => {
       oauthUrl: running.url,
       publicUrl: appUrl,
       logger: createLogger({ level: 'silent' }),
-      inbox: { pollMs: 20 },
+      inbox: { pollMs: 250 },
     });
     await app.ready();
   });

@@ -123,6 +123,34 @@ describe('the leased-work runner', () => {
     assert.equal(jobs[0]?.attempts, 1);
   });
 
+  it('runs a failed job again when its retry is due, not at the next poll', async () => {
+    const jobs: (Job & { dueAt?: number })[] = [{ id: 1, attempts: 0, state: 'due' }];
+    const { task } = memoryTask(
+      jobs,
+      async (job) => {
+        if (job.attempts === 1) throw new Error('fails once');
+      },
+      {
+        pollMs: 600_000,
+        retry: { maxAttempts: 3, baseMs: 300, maxMs: 300 },
+        async claim(_lease, limit) {
+          const due = jobs.filter((job) => job.state === 'due' && (job.dueAt ?? 0) <= Date.now()).slice(0, limit);
+          for (const job of due) Object.assign(job, { state: 'held', attempts: job.attempts + 1 });
+          return due;
+        },
+        async fail(job, _owner, failure) {
+          const retryAt = failure.retryAt(job.attempts);
+          Object.assign(job, { state: 'due', dueAt: Date.parse(retryAt!) });
+          return 'retry';
+        },
+      },
+    );
+    const runner = new Runner(store, silent).add(task);
+    runner.start();
+    await eventually(() => jobs[0]?.state === 'done', 5_000);
+    await runner.close();
+    assert.equal(jobs[0]?.attempts, 2);
+  });
   it('fails a run past the task timeout, with its signal aborted', async () => {
     const jobs: Job[] = [{ id: 1, attempts: 0, state: 'due' }];
     let aborted = false;

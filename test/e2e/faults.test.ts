@@ -14,7 +14,7 @@ afterEach(async () => {
 
 const app = {
   rest: { timeoutMs: 300, retryDelayMs: 20, maxRetries: 1, rateLimit: { perSecond: 200, burst: 200 } },
-  parkedCalls: { pollMs: 20, retryDelayMs: 50, maxRetryDelayMs: 100, maxReplayAttempts: 50 },
+  parkedCalls: { pollMs: 250, retryDelayMs: 50, maxRetryDelayMs: 100, maxReplayAttempts: 50 },
 };
 
 async function parkAndAllow(s: Stack, mode: FaultMode) {

@@ -33,7 +33,7 @@ function recording(app: B24App, seen: Seen[]): B24App {
 }
 
 const offlineFast: AppOptions = {
-  offline: { pollMs: 20, retryDelayMs: 20, maxRetryDelayMs: 100, signalMinTimeout: 1 },
+  offline: { pollMs: 250, retryDelayMs: 20, maxRetryDelayMs: 100, signalMinTimeout: 1 },
 };
 
 async function installPortals(s: Stack, count: number): Promise<string[]> {

@@ -42,7 +42,7 @@ describe('OPERATION_TIME_LIMIT', () => {
       app: {
         rest: { operationBlockMs: 60_000 * SCALE, rateLimit: { perSecond: 200, burst: 200 } },
         // One replay attempt only: an attempt spent on the block would end the calls failed.
-        parkedCalls: { pollMs: 20, maxReplayAttempts: 1 },
+        parkedCalls: { pollMs: 250, maxReplayAttempts: 1 },
       },
     });
     const outcomes: ResumeOutcome[] = [];
@@ -125,7 +125,7 @@ describe('OPERATION_TIME_LIMIT', () => {
 
 describe('OVERLOAD_LIMIT', () => {
   it('rejects at once, saying a person must contact Bitrix24 support; parked calls end failed with that message', async () => {
-    stack = await startStack({ app: { parkedCalls: { pollMs: 20, maxReplayAttempts: 5 } } });
+    stack = await startStack({ app: { parkedCalls: { pollMs: 250, maxReplayAttempts: 5 } } });
     const outcomes: ResumeOutcome[] = [];
     stack.app.resume('sync', (outcome) => void outcomes.push(outcome));
     const [id] = await park(1);

@@ -43,7 +43,7 @@ export function createTestApp(options: AppOptions = {}): TestApp {
     logger,
     oauthUrl: 'http://127.0.0.1:9',
     ...options,
-    inbox: { retryDelayMs: 20, maxRetryDelayMs: 50, pollMs: 20, ...options.inbox },
+    inbox: { retryDelayMs: 20, maxRetryDelayMs: 50, pollMs: 250, ...options.inbox },
   });
   return {
     app,

@@ -35,8 +35,8 @@ export interface Stack {
 }
 
 export const fastWorkers: AppOptions = {
-  inbox: { pollMs: 20, retryDelayMs: 20, maxRetryDelayMs: 50 },
-  parkedCalls: { pollMs: 20, retryDelayMs: 20, maxRetryDelayMs: 50 },
+  inbox: { pollMs: 250, retryDelayMs: 20, maxRetryDelayMs: 50 },
+  parkedCalls: { pollMs: 250, retryDelayMs: 20, maxRetryDelayMs: 50 },
   rest: { retryDelayMs: 50, rateLimit: { perSecond: 200, burst: 200 } },
 };
 
