@@ -48,11 +48,13 @@ describe('failures are counted and logged within bounds', () => {
       const seconds = Math.ceil((Date.now() - started) / 1000);
       const refusals = t.logs.filter((l) => l.includes('"event refused"')).length;
       assert.ok(refusals >= 10 && refusals <= 10 * seconds, `${refusals} lines in ${seconds} s`);
-      await eventually(() => t.logs.some((l) => l.includes('refusals not logged')), 3000);
-      const suppressed = t.logs
-        .filter((l) => l.includes('refusals not logged'))
-        .map((l) => (JSON.parse(l) as { suppressed: number }).suppressed);
-      assert.equal(refusals + suppressed.reduce((a, b) => a + b, 0), 100, 'every refusal is either logged or summed');
+      // One summary line per second that had refusals past the limit: under load the posts span several.
+      const summed = () =>
+        t.logs
+          .filter((l) => l.includes('refusals not logged'))
+          .reduce((sum, l) => sum + (JSON.parse(l) as { suppressed: number }).suppressed, 0);
+      await eventually(() => refusals + summed() >= 100, 3000).catch(() => {});
+      assert.equal(refusals + summed(), 100, 'every refusal is either logged or summed');
       assert.equal(await counted(t, 'unknown_portal'), 100);
     } finally {
       await t.close();
