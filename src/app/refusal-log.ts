@@ -82,7 +82,8 @@ export function receiverLog(log: Logger, metrics: ReturnType<typeof createMetric
       metrics.countReceived(outcome);
       if (outcome.ok) {
         const { inboxId, event, memberId, duplicate } = outcome.receipt;
-        log.info({ inboxId, event, memberId, duplicate }, 'event stored');
+        // Per event, so at debug: at info it was a JSON line written to stdout for every 2xx (7% of the ingest CPU).
+        log.debug({ inboxId, event, memberId, duplicate }, 'event stored');
       } else {
         logRefusal({
           event: outcome.event,
