@@ -201,6 +201,7 @@ class TaskLoop<J, R> implements Loop {
       }
       const retryable = this.task.retryable?.(outcome.error) ?? true;
       const failure = await failureOf(this.store, this.task.retry, about.memberId, outcome.error, retryable);
+      // The task decides whether and when the job runs again; the time it asked the failure for is the one to wake at.
       let retryAt: string | undefined;
       const written = await this.task.fail(job, owner, {
         ...failure,

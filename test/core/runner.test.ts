@@ -151,6 +151,7 @@ describe('the leased-work runner', () => {
     await runner.close();
     assert.equal(jobs[0]?.attempts, 2);
   });
+
   it('fails a run past the task timeout, with its signal aborted', async () => {
     const jobs: Job[] = [{ id: 1, attempts: 0, state: 'due' }];
     let aborted = false;

@@ -16,16 +16,13 @@ export async function parkCalls(
   memberId: string,
   count: number,
   options: { method: string; park: string; params: (n: number) => Params },
-): Promise<number[]> {
+): Promise<void> {
   const first = await app
     .rest(memberId)
     .call(options.method, options.params(1), { whenWaiting: { park: options.park } });
   assert.ok(first.status === 'waiting' && first.parkedCallId, `the first call was parked: ${JSON.stringify(first)}`);
   const { id, ...row } = (await getParkedCall(app.store.db, first.parkedCallId))!;
-  const ids = [first.parkedCallId];
   await app.store.db.transaction().execute(async (trx) => {
-    for (let n = 2; n <= count; n++)
-      ids.push(await insertParkedCall(trx, { ...row, params: JSON.stringify(options.params(n)) }));
+    for (let n = 2; n <= count; n++) await insertParkedCall(trx, { ...row, params: JSON.stringify(options.params(n)) });
   });
-  return ids;
 }
