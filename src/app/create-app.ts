@@ -113,7 +113,10 @@ export function createApp(options: AppOptions = {}): B24App {
   // Without credentials no token can be refreshed (the server says so at start).
   if (credentialsFrom(oauth)) runner.add(new TokenKeepAliveTask(store, refresher, keepAlive, clock));
   if (offline.enabled) runner.add(offline.task);
-  const wakeWorkers = () => runner.wake();
+  const wakeWorkers = (tasks?: readonly string[]) => {
+    if (!tasks) runner.wake();
+    else for (const task of tasks) runner.wake(task);
+  };
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
   let workersStarted = false;

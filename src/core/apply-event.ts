@@ -1,9 +1,9 @@
-/** The built-in state change an event makes, run in the same transaction as its inbox row. */
+/** The built-in state changes events make, run in the same transaction as their inbox rows. */
 import { tokenHash, type AnyRawEvent, type RawEvent } from '../protocol/index.js';
 import { updateInstallation } from '../store/installations.js';
-import { decideParkedCalls } from '../store/parked-calls.js';
+import { decideParkedCalls, type ParkedCallDecision } from '../store/parked-calls.js';
 import { deleteOfflineSync, makeOfflineSyncDue } from '../store/offline-sync.js';
-import { recordDecision } from '../store/permissions.js';
+import { recordDecisions, type Decision } from '../store/permissions.js';
 import type { Db } from '../store/schema.js';
 import { tokenExpiry } from '../rest/oauth.js';
 import { freshPairState, saveProvedInstallation } from './installations.js';
@@ -21,9 +21,45 @@ function decisionTime(tsMs: number, now: Date): Date {
   return tsMs > now.getTime() + CLOCK_SKEW_MS ? new Date(Math.floor(now.getTime() / 1000) * 1000) : new Date(tsMs);
 }
 
-export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Date): Promise<void> {
-  // A repeat of bytes already applied: built-in state changes happen once.
-  if (proof.by === 'repeat') return;
+export interface ProvedRawEvent {
+  raw: AnyRawEvent;
+  proof: Proof;
+}
+
+/**
+ * The built-in state changes of events stored together, as if applied one after another in the order given (events
+ * of one portal, token and method keep their order). The administrator's decisions are written together: one
+ * statement for the permission ledger and one for the parked calls, however many ONAPPMETHODCONFIRM the batch holds.
+ * Answers how many parked calls the decisions made ready or denied.
+ */
+export async function applyEvents(db: Db, events: ProvedRawEvent[], now: Date): Promise<{ callsDecided: number }> {
+  const at = now.toISOString();
+  const decisions: (Decision & ParkedCallDecision)[] = [];
+  for (const { raw, proof } of events) {
+    // A repeat of bytes already applied: built-in state changes happen once.
+    if (proof.by === 'repeat') continue;
+    if (raw.event !== 'ONAPPMETHODCONFIRM') {
+      await applyOther(db, raw, proof, now);
+      continue;
+    }
+    const { data, ts, auth } = raw as RawEvent<'ONAPPMETHODCONFIRM'>;
+    decisions.push({
+      memberId: auth.member_id,
+      tokenHash: tokenHash(data.TOKEN),
+      method: data.METHOD.toLowerCase(),
+      granted: data.CONFIRMED === '1',
+      languageId: data.LANGUAGE_ID,
+      decidedAt: decisionTime(Number(ts) * 1000, now).toISOString(),
+      receivedAt: at,
+    });
+  }
+  if (decisions.length === 0) return { callsDecided: 0 };
+  await recordDecisions(db, decisions);
+  return { callsDecided: await decideParkedCalls(db, decisions, at) };
+}
+
+/** Every built-in state change but a decision's. */
+async function applyOther(db: Db, raw: AnyRawEvent, proof: Proof, now: Date): Promise<void> {
   const at = now.toISOString();
   const memberId = raw.auth.member_id;
   switch (raw.event) {
@@ -72,20 +108,6 @@ export async function applyEvent(db: Db, raw: AnyRawEvent, proof: Proof, now: Da
       // Uninstalling deletes the portal's offline queue (docs/protocol.md#83-what-the-queue-keeps).
       await deleteOfflineSync(db, memberId);
       return;
-    case 'ONAPPMETHODCONFIRM': {
-      const { data, ts } = raw as RawEvent<'ONAPPMETHODCONFIRM'>;
-      const key = { memberId, tokenHash: tokenHash(data.TOKEN), method: data.METHOD.toLowerCase() };
-      const granted = data.CONFIRMED === '1';
-      await recordDecision(db, {
-        ...key,
-        granted,
-        languageId: data.LANGUAGE_ID,
-        decidedAt: decisionTime(Number(ts) * 1000, now).toISOString(),
-        receivedAt: at,
-      });
-      await decideParkedCalls(db, key, granted, at);
-      return;
-    }
     case 'ONOFFLINEEVENT':
       // The queue has new records (docs/protocol.md#85-the-signal): the portal's reconciler is due now.
       await makeOfflineSyncDue(db, at, memberId);

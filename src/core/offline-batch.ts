@@ -135,7 +135,7 @@ export async function storeOfflineBatch(
       at: now,
     });
     if (!kept) throw new LeaseLostError();
-    if (result.recovered > 0) await store.announceWork(trx);
+    if (result.recovered > 0) await store.announceWork(trx, ['inbox']);
     return result;
   });
 }

@@ -8,7 +8,7 @@ import { insertInboxEvents } from '../store/inbox.js';
 import { getInstallation, installationsVersion } from '../store/installations.js';
 import type { Db, Store } from '../store/schema.js';
 import type { ApplicationTokenCache } from './application-token-cache.js';
-import { applyEvent } from './apply-event.js';
+import { applyEvents } from './apply-event.js';
 import { verifyApplicationToken, type EventNotVerifiedError, type Proof } from './proof-of-origin.js';
 
 export interface ProvedEvent {
@@ -78,16 +78,14 @@ export function storeEvents(store: Store, cache: ApplicationTokenCache, events: 
     accepted.forEach((i, n) => {
       results[i] = { ok: true, ...stored[n]! };
     });
-    const changes = accepted.filter((_, n) => stored[n]!.inserted);
-    const keys = new Map(changes.map((i) => [i, lockKey(events[i]!)]));
+    const changes = accepted.filter((_, n) => stored[n]!.inserted).map((i) => events[i]!);
+    const keys = new Map(changes.map((event) => [event, lockKey(event)]));
     changes.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));
-    for (const i of changes) {
-      const event = events[i]!;
-      await applyEvent(trx, event.raw, event.proof, now);
-      // An install or uninstall moved the counter: later commits must not trust what the cache held before it.
-      if (LIFECYCLE.has(event.raw.event)) cache.holds(await installationsVersion(trx));
-    }
-    if (changes.length > 0) await store.announceWork(trx);
+    const { callsDecided } = await applyEvents(trx, changes, now);
+    // An install or uninstall moved the counter: later commits must not trust what the cache held before it.
+    if (changes.some((event) => LIFECYCLE.has(event.raw.event))) cache.holds(await installationsVersion(trx));
+    if (changes.length > 0)
+      await store.announceWork(trx, callsDecided > 0 ? ['inbox', 'replays', 'continuations'] : ['inbox']);
     return results;
   });
 }

@@ -56,31 +56,53 @@ export function recordWaitingCall(
       continuation_status: 'pending',
       continuation_attempts: 0,
     });
-    if (state !== 'waiting') await store.announceWork(trx);
+    // A ready call waits for its replay; a denied one for its continuation.
+    if (state !== 'waiting') await store.announceWork(trx, [state === 'ready' ? 'replays' : 'continuations']);
     return { permission, parkedCallId };
   });
 }
 
-/** ONAPPMETHODCONFIRM for (portal, token, method): the calls waiting under it become ready, or end denied. */
-export async function decideParkedCalls(
-  db: Db,
-  key: { memberId: string; tokenHash: string; method: string },
-  granted: boolean,
-  at: string,
-): Promise<number> {
-  const result = await db
-    .updateTable('parked_calls')
-    .set(
-      granted
-        ? { state: 'ready', next_attempt_at: at, updated_at: at }
-        : { state: 'denied', finished_at: at, updated_at: at, next_attempt_at: at },
-    )
-    .where('member_id', '=', key.memberId)
-    .where('token_hash', '=', key.tokenHash)
-    .where('method', '=', key.method)
-    .where('state', '=', 'waiting')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+export interface ParkedCallDecision {
+  memberId: string;
+  tokenHash: string;
+  method: string;
+  granted: boolean;
+}
+
+/**
+ * ONAPPMETHODCONFIRM for (portal, token, method): the calls waiting under it become ready, or end denied. Decisions
+ * apply as if one after another in the order given: the first for a key decides its waiting calls. Answers how many
+ * calls were decided.
+ */
+export async function decideParkedCalls(db: Db, decisions: ParkedCallDecision[], at: string): Promise<number> {
+  const first = new Map<string, ParkedCallDecision>();
+  for (const d of decisions) {
+    const key = `${d.memberId}\u0000${d.tokenHash}\u0000${d.method}`;
+    if (!first.has(key)) first.set(key, d);
+  }
+  let decided = 0;
+  for (const granted of [true, false]) {
+    const keys = [...first.values()].filter((d) => d.granted === granted);
+    if (keys.length === 0) continue;
+    const result = await db
+      .updateTable('parked_calls')
+      .set(
+        granted
+          ? { state: 'ready', next_attempt_at: at, updated_at: at }
+          : { state: 'denied', finished_at: at, updated_at: at, next_attempt_at: at },
+      )
+      .where('state', '=', 'waiting')
+      .where((eb) =>
+        eb.or(
+          keys.map((k) =>
+            eb.and([eb('member_id', '=', k.memberId), eb('token_hash', '=', k.tokenHash), eb('method', '=', k.method)]),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    decided += Number(result.numUpdatedRows);
+  }
+  return decided;
 }
 
 /** Calls due now that no worker holds (or whose holder's lease ran out). */

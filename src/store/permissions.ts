@@ -11,31 +11,48 @@ export interface Decision {
   receivedAt: string;
 }
 
-/** Records a decision; one that was taken earlier than the stored one (a late delivery) does not replace it. */
-export async function recordDecision(db: Db, d: Decision): Promise<void> {
-  const row = {
-    member_id: d.memberId,
-    token_hash: d.tokenHash,
-    method: d.method,
-    state: d.granted ? ('granted' as const) : ('denied' as const),
-    language_id: d.languageId,
-    decided_at: d.decidedAt,
-    received_at: d.receivedAt,
-  };
+/**
+ * Records decisions as if one after another, in the order given: for each key the latest decision (by `decidedAt`;
+ * of equal ones, the later given) replaces the stored one, unless the stored one was taken later (a late delivery).
+ * One statement for them all.
+ */
+export async function recordDecisions(db: Db, decisions: Decision[]): Promise<void> {
+  const latest = new Map<string, Decision>();
+  for (const d of decisions) {
+    const key = `${d.memberId}\u0000${d.tokenHash}\u0000${d.method}`;
+    const kept = latest.get(key);
+    if (!kept || kept.decidedAt <= d.decidedAt) latest.set(key, d);
+  }
+  if (latest.size === 0) return;
+  // In key order: two instances recording overlapping decisions lock the rows in the same order.
+  const rows = [...latest.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, d]) => ({
+      member_id: d.memberId,
+      token_hash: d.tokenHash,
+      method: d.method,
+      state: d.granted ? ('granted' as const) : ('denied' as const),
+      language_id: d.languageId,
+      decided_at: d.decidedAt,
+      received_at: d.receivedAt,
+    }));
   await db
     .insertInto('permissions')
-    .values(row)
+    .values(rows)
     .onConflict((oc) =>
       oc
         .columns(['member_id', 'token_hash', 'method'])
-        .doUpdateSet({
-          state: row.state,
-          language_id: row.language_id,
-          decided_at: row.decided_at,
-          received_at: row.received_at,
-        })
+        .doUpdateSet((eb) => ({
+          state: eb.ref('excluded.state'),
+          language_id: eb.ref('excluded.language_id'),
+          decided_at: eb.ref('excluded.decided_at'),
+          received_at: eb.ref('excluded.received_at'),
+        }))
         .where((eb) =>
-          eb.or([eb('permissions.decided_at', 'is', null), eb('permissions.decided_at', '<=', row.decided_at)]),
+          eb.or([
+            eb('permissions.decided_at', 'is', null),
+            eb('permissions.decided_at', '<=', eb.ref('excluded.decided_at')),
+          ]),
         ),
     )
     .execute();

@@ -44,7 +44,7 @@ export function postgresStore(connectionString: string, options: { max?: number 
   let listener: pg.Client | undefined;
   let closing = false;
   /** LISTEN on a connection of its own; when that connection drops, listen again after a pause (polling covers the gap). */
-  async function listen(wake: () => void): Promise<void> {
+  async function listen(wake: (tasks?: readonly string[]) => void): Promise<void> {
     const pg = await loadPg();
     if (closing) return;
     const client = new pg.Client({ connectionString, application_name: 'b24-events listener' });
@@ -57,7 +57,7 @@ export function postgresStore(connectionString: string, options: { max?: number 
     };
     client.on('error', again);
     client.on('end', again);
-    client.on('notification', () => wake());
+    client.on('notification', ({ payload }) => wake(payload ? payload.split(',') : undefined));
     return client
       .connect()
       .then(() => client.query(`listen ${CHANNEL}`))
@@ -75,8 +75,8 @@ export function postgresStore(connectionString: string, options: { max?: number 
         migrated = undefined; // the database was away: try again on the next call
         throw error;
       })),
-    announceWork: async (trx) => {
-      await sql`select pg_notify(${CHANNEL}, '')`.execute(trx);
+    announceWork: async (trx, tasks) => {
+      await sql`select pg_notify(${CHANNEL}, ${tasks.join(',')})`.execute(trx);
     },
     reserveRequest: sharedBuckets(db),
     onWork: (wake) => listen(wake),

@@ -222,12 +222,15 @@ export interface Store {
   /** Creates or upgrades the schema; safe to call again. */
   migrate(): Promise<void>;
   /**
-   * Tells every instance on this database that there is new work, once `db`'s transaction commits
+   * Tells every instance on this database that the named tasks have new work, once `db`'s transaction commits
    * (PostgreSQL NOTIFY; nothing on SQLite, where one process holds the file).
    */
-  announceWork(db: Db): Promise<void>;
-  /** Calls `listener` when another instance announces work (PostgreSQL LISTEN). */
-  onWork(listener: () => void): Promise<void>;
+  announceWork(db: Db, tasks: readonly string[]): Promise<void>;
+  /**
+   * Calls `listener` when an instance announces work (PostgreSQL LISTEN), with the tasks it named; with none when
+   * any task may have work (the listening connection was away meanwhile).
+   */
+  onWork(listener: (tasks?: readonly string[]) => void): Promise<void>;
   /**
    * Takes the next place in the portal's leaky bucket (docs/protocol.md#77-limits) and answers how many ms to wait
    * before sending the request (0: now); `full` counts the bucket as full first (the portal said QUERY_LIMIT_EXCEEDED)

@@ -21,7 +21,7 @@ import {
   insertParkedCall,
   settleParkedCall,
 } from '../../src/store/parked-calls.js';
-import { getPermission, recordDecision, recordWaiting } from '../../src/store/permissions.js';
+import { getPermission, recordDecisions, recordWaiting } from '../../src/store/permissions.js';
 import {
   claimAgedTokens,
   leaseRefresh,
@@ -309,20 +309,12 @@ export function storeContract(
         tokenExpiresAt: iso(T0 + 3600_000),
         callStartedAt: iso(T0),
       });
-      await recordDecision(store.db, {
-        ...key,
-        granted: true,
-        languageId: 'en',
-        decidedAt: iso(T0 + 10),
-        receivedAt: iso(T0 + 20),
-      });
-      await recordDecision(other.db, {
-        ...key,
-        granted: false,
-        languageId: 'en',
-        decidedAt: iso(T0 + 5),
-        receivedAt: iso(T0 + 30),
-      });
+      await recordDecisions(store.db, [
+        { ...key, granted: true, languageId: 'en', decidedAt: iso(T0 + 10), receivedAt: iso(T0 + 20) },
+      ]);
+      await recordDecisions(other.db, [
+        { ...key, granted: false, languageId: 'en', decidedAt: iso(T0 + 5), receivedAt: iso(T0 + 30) },
+      ]);
       assert.equal(
         (await getPermission(store.db, key))?.state,
         'granted',
@@ -349,14 +341,63 @@ export function storeContract(
       assert.equal(row.token_expires_at, null);
     });
 
+    it('writes many decisions at once as if one after another: the latest per key, the first decides the calls', async () => {
+      const member = 'batch';
+      const key = (method: string) => ({ memberId: member, tokenHash: 't', method });
+      const decision = (method: string, granted: boolean, decidedMs: number) => ({
+        ...key(method),
+        granted,
+        languageId: 'en',
+        decidedAt: iso(T0 + decidedMs),
+        receivedAt: iso(T0 + 100),
+      });
+      await recordDecisions(store.db, [decision('a.get', true, 50)]);
+      await recordDecisions(store.db, [
+        decision('a.get', false, 40), // older than the stored grant: stays granted
+        decision('b.get', false, 10),
+        decision('b.get', true, 30),
+        decision('b.get', false, 20), // the grant at 30 is the latest
+        decision('c.get', true, 10),
+        decision('c.get', false, 10), // same time: the later given wins
+      ]);
+      const states = await Promise.all(['a.get', 'b.get', 'c.get'].map((m) => getPermission(store.db, key(m))));
+      assert.deepEqual(
+        states.map((row) => row?.state),
+        ['granted', 'granted', 'denied'],
+      );
+      for (const method of ['a.get', 'b.get']) {
+        await insertParkedCall(store.db, { ...parked(0), member_id: member, token_hash: 't', method });
+      }
+      const decided = await decideParkedCalls(
+        store.db,
+        [
+          { ...key('a.get'), granted: false },
+          { ...key('a.get'), granted: true },
+          { ...key('b.get'), granted: true },
+        ],
+        iso(T0 + 200),
+      );
+      assert.equal(decided, 2);
+      const calls = await store.db
+        .selectFrom('parked_calls')
+        .select(['method', 'state'])
+        .where('member_id', '=', member)
+        .orderBy('method')
+        .execute();
+      assert.deepEqual(calls, [
+        { method: 'a.get', state: 'denied' },
+        { method: 'b.get', state: 'ready' },
+      ]);
+      await store.db.deleteFrom('parked_calls').where('member_id', '=', member).execute(); // later tests claim calls
+    });
+
     it('makes parked calls ready on a grant and leases each to one worker, fenced by owner', async () => {
       const ids: number[] = [];
       for (let i = 0; i < 60; i++) ids.push(await insertParkedCall(store.db, parked(i)));
       assert.equal(
         await decideParkedCalls(
           store.db,
-          { memberId: 'm', tokenHash: 't1', method: 'voximplant.user.get' },
-          true,
+          [{ memberId: 'm', tokenHash: 't1', method: 'voximplant.user.get', granted: true }],
           iso(T0),
         ),
         60,
