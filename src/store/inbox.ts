@@ -71,23 +71,47 @@ export async function insertInboxEvents(
   return answers;
 }
 
-/** Due to run: pending and due, or held by a worker whose lease ran out (it died, or lost its connection). */
-const due = (now: string) => (eb: ExpressionBuilder<Database, 'inbox'>) =>
-  eb.or([
-    eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
-    eb.and([eb('status', '=', 'processing'), eb('locked_until', '<', now)]),
-  ]);
+/**
+ * Still due when the claiming update reaches the row (pending and due, or held under a lease that ran out), as one
+ * expression no index can serve: the update then goes by the ids the claim picked, and does not scan every due event.
+ */
+const stillDue = (now: string) => (eb: ExpressionBuilder<Database, 'inbox'>) =>
+  eb
+    .case()
+    .when('status', '=', 'pending')
+    .then(eb('next_attempt_at', '<=', now))
+    .when('status', '=', 'processing')
+    .then(eb('locked_until', '<', now))
+    .else(sql.lit(false))
+    .end();
 
 /**
- * Leases up to `limit` due events, oldest first. A claim starts an attempt: `attempts` counts the runs started, so a
- * run cut short by a crash still counts. The update checks again that each row is due, so two claimers never both
+ * Leases up to `limit` due events, oldest first: pending ones that are due, and ones held by a worker whose lease ran
+ * out (it died, or lost its connection). A claim starts an attempt: `attempts` counts the runs started, so a run cut
+ * short by a crash still counts. Each kind is read oldest first along the inbox_claim index, so a claim reads about
+ * `limit` rows however many events wait. The update checks again that each row is due, so two claimers never both
  * take one event.
  */
 export async function claimDueEvents(store: Store, lease: Lease, limit: number): Promise<InboxRow[]> {
-  const ids = claimable(
-    store,
-    store.db.selectFrom('inbox').select('id').where(due(lease.now)).orderBy('id').limit(limit),
-  );
+  const oldest = (status: InboxStatus, column: 'next_attempt_at' | 'locked_until', op: '<=' | '<') =>
+    store.db
+      .selectFrom(
+        claimable(
+          store,
+          store.db
+            .selectFrom('inbox')
+            .select('id')
+            .where('status', '=', status)
+            .where(column, op, lease.now)
+            .orderBy('id')
+            .limit(limit),
+        ).as(status),
+      )
+      .select('id');
+  const ids = oldest('pending', 'next_attempt_at', '<=')
+    .unionAll(oldest('processing', 'locked_until', '<'))
+    .orderBy('id')
+    .limit(limit);
   const rows = await store.db
     .updateTable('inbox')
     .set((eb) => ({
@@ -97,7 +121,7 @@ export async function claimDueEvents(store: Store, lease: Lease, limit: number):
       attempts: eb('attempts', '+', 1),
     }))
     .where('id', 'in', ids)
-    .where(due(lease.now))
+    .where(stillDue(lease.now))
     .returningAll()
     .execute();
   return rows.sort((a, b) => a.id - b.id);

@@ -248,6 +248,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       // The receiver's application_token cache is invalidated through this counter (installations-version.ts).
       up: (db: Kysely<unknown>) => createInstallationsVersion(db, dialect),
     },
+    '010_inbox_claim': {
+      // Claims walk each status's events in id order (claimDueEvents): (status, id) serves that, and every look-up
+      // by status that (status, next_attempt_at) served, so that index goes (no more index writes per event).
+      async up(db: Kysely<unknown>) {
+        await db.schema.createIndex('inbox_claim').on('inbox').columns(['status', 'id']).execute();
+        await db.schema.dropIndex('inbox_due').execute();
+      },
+    },
   };
 }
 
