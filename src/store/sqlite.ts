@@ -16,6 +16,7 @@ import type SQLite from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { importDriver } from './driver.js';
 import { DurableSqliteDialect } from './sqlite-driver.js';
+import { WalCheckpoints } from './wal-checkpoint.js';
 import { WalSync } from './wal-sync.js';
 import { migrateToLatest } from './migrations.js';
 import { localBuckets } from './rate-buckets.js';
@@ -27,6 +28,10 @@ export const BUSY_TIMEOUT_MS = 10_000;
 export function sqliteStore(path: string): Store {
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(path), { recursive: true });
+  let current: SQLite.Database | undefined;
+  const checkpoints = memory
+    ? undefined
+    : new WalCheckpoints(path, () => current?.open && current.pragma('wal_autocheckpoint = 1000'));
   // Kysely opens the connection on the first query (and again after a failed first attempt).
   const open = async (): Promise<SQLite.Database> => {
     const { default: SQLiteDatabase } = await importDriver<typeof SQLite>('better-sqlite3', 'the SQLite store');
@@ -37,14 +42,20 @@ export function sqliteStore(path: string): Store {
       // Commits are written at once and synced by the store's group fsync before they are answered (wal-sync.ts).
       connection.pragma(memory ? 'synchronous = FULL' : 'synchronous = NORMAL');
       connection.pragma('foreign_keys = ON');
+      // Checkpoints run in a worker thread, not inside a commit on the event loop (wal-checkpoint.ts).
+      if (!memory) connection.pragma('wal_autocheckpoint = 0');
     } catch (error) {
       connection.close(); // Kysely opens another on the next query
       throw error;
     }
+    current = connection;
     return connection;
   };
   const db = new Kysely<Database>({
-    dialect: new DurableSqliteDialect(open, memory ? undefined : new WalSync(`${path}-wal`)),
+    dialect: new DurableSqliteDialect(
+      open,
+      memory ? undefined : new WalSync(`${path}-wal`, () => checkpoints?.start()),
+    ),
   });
   let migrated: Promise<void> | undefined;
   return {
@@ -58,7 +69,11 @@ export function sqliteStore(path: string): Store {
     announceWork: async () => {},
     reserveRequest: localBuckets(),
     onWork: async () => {},
-    close: () => db.destroy(),
+    // The worker's connection first: the last one to close checkpoints the WAL into the file and removes it.
+    close: async () => {
+      await checkpoints?.close();
+      await db.destroy();
+    },
   };
 }
 

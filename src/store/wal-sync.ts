@@ -10,6 +10,7 @@
  * connection (ours) has the database open; a checkpoint syncs the WAL itself before it copies pages out of it.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { CHECKPOINT_WAL_BYTES } from './wal-checkpoint.js';
 
 export class WalSync {
   private file: Promise<FileHandle> | undefined;
@@ -18,7 +19,11 @@ export class WalSync {
   private queued: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly walPath: string) {}
+  constructor(
+    private readonly walPath: string,
+    /** Called once, after the first sync that finds the WAL past CHECKPOINT_WAL_BYTES (wal-checkpoint.ts). */
+    private grown?: () => void,
+  ) {}
 
   /** Resolves once every commit made before this call is on disk; rejects if the disk refused (SQLITE_IOERR_FSYNC). */
   durable(): Promise<void> {
@@ -57,7 +62,12 @@ export class WalSync {
     if (this.closed) return;
     try {
       this.file ??= open(this.walPath, 'r');
-      await (await this.file).sync();
+      const file = await this.file;
+      await file.sync();
+      if (this.grown && (await file.stat()).size >= CHECKPOINT_WAL_BYTES) {
+        this.grown();
+        this.grown = undefined;
+      }
     } catch (error) {
       const file = this.file;
       this.file = undefined; // open it again next time (it may not have existed yet)
