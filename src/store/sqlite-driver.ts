@@ -69,7 +69,8 @@ class Connection implements DatabaseConnection {
   }
 }
 
-class Mutex {
+/** One user of the connection at a time: a statement, a transaction, or the WAL's catch-up (wal-checkpoint.ts). */
+export class Mutex {
   private tail: Promise<void> = Promise.resolve();
 
   lock(): Promise<() => void> {
@@ -85,12 +86,12 @@ class Mutex {
 
 export class DurableSqliteDriver implements Driver {
   private connection: Connection | undefined;
-  private readonly mutex = new Mutex();
   private unlock: (() => void) | undefined;
 
   constructor(
     private readonly open: () => Promise<SQLite.Database>,
     private readonly sync: WalSync | undefined,
+    private readonly mutex: Mutex,
   ) {}
 
   async init(): Promise<void> {
@@ -134,11 +135,12 @@ export class DurableSqliteDialect extends SqliteDialect {
   constructor(
     private readonly openDatabase: () => Promise<SQLite.Database>,
     private readonly walSync: WalSync | undefined,
+    private readonly mutex = new Mutex(),
   ) {
     super({ database: openDatabase });
   }
 
   override createDriver(): Driver {
-    return new DurableSqliteDriver(this.openDatabase, this.walSync);
+    return new DurableSqliteDriver(this.openDatabase, this.walSync, this.mutex);
   }
 }

@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import type SQLite from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { importDriver } from './driver.js';
-import { DurableSqliteDialect } from './sqlite-driver.js';
+import { DurableSqliteDialect, Mutex } from './sqlite-driver.js';
 import { WalCheckpoints } from './wal-checkpoint.js';
 import { WalSync } from './wal-sync.js';
 import { migrateToLatest } from './migrations.js';
@@ -29,9 +29,10 @@ export function sqliteStore(path: string): Store {
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   let current: SQLite.Database | undefined;
+  const connection = new Mutex();
   const checkpoints = memory
     ? undefined
-    : new WalCheckpoints(path, () => current?.open && current.pragma('wal_autocheckpoint = 1000'));
+    : new WalCheckpoints(path, connection, () => current?.open && current.pragma('wal_autocheckpoint = 1000'));
   // Kysely opens the connection on the first query (and again after a failed first attempt).
   const open = async (): Promise<SQLite.Database> => {
     const { default: SQLiteDatabase } = await importDriver<typeof SQLite>('better-sqlite3', 'the SQLite store');
@@ -55,6 +56,7 @@ export function sqliteStore(path: string): Store {
     dialect: new DurableSqliteDialect(
       open,
       memory ? undefined : new WalSync(`${path}-wal`, () => checkpoints?.start()),
+      connection,
     ),
   });
   let migrated: Promise<void> | undefined;
