@@ -9,7 +9,7 @@ import * as bodies from '../fixtures/bodies.js';
 import { createTestApp, eventually, type TestApp } from '../helpers/app.js';
 import { rowCounts } from '../helpers/engines.js';
 import { adminQuery, freshDatabase, postgresUnavailable } from '../helpers/postgres.js';
-import { describeUnless } from '../helpers/skip.js';
+import { unless } from '../helpers/skip.js';
 
 const register = (t: TestApp) =>
   t.app.installations.add({
@@ -88,50 +88,53 @@ describe('failures are counted and logged within bounds', () => {
 
 const unavailable = await postgresUnavailable();
 
-describeUnless('PostgreSQL unreachable', unavailable ?? false, () => {
-  it('answers 503 store_unavailable (not 500), stores nothing half, and recovers by itself when the database is back', async () => {
-    const database = await freshDatabase();
-    const refuseConnections = async () => {
-      await adminQuery(`alter database ${database.name} allow_connections false`);
-      await adminQuery(
-        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-        [database.name],
-      );
-    };
-    const allowConnections = () => adminQuery(`alter database ${database.name} allow_connections true`);
-    await refuseConnections();
-    const t = createTestApp({ store: postgresStore(database.url) });
-    try {
-      // Away from the first request: the schema cannot even be created.
-      const first = await t.post(withTs(1478790001));
-      assert.equal(first.status, 503);
-      assert.equal(first.json.error, 'store_unavailable');
-      await allowConnections();
-      await register(t);
-      assert.equal((await t.post(withTs(1478790002))).status, 200);
-      const before = await rowCounts(t.app.store);
-
+describe(
+  'PostgreSQL unreachable',
+  unless(unavailable ?? false, () => {
+    it('answers 503 store_unavailable (not 500), stores nothing half, and recovers by itself when the database is back', async () => {
+      const database = await freshDatabase();
+      const refuseConnections = async () => {
+        await adminQuery(`alter database ${database.name} allow_connections false`);
+        await adminQuery(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [database.name],
+        );
+      };
+      const allowConnections = () => adminQuery(`alter database ${database.name} allow_connections true`);
       await refuseConnections();
-      const during = await t.post(withTs(1478790003));
-      assert.equal(during.status, 503);
-      assert.deepEqual(Object.keys(during.json), ['error', 'message']);
-      assert.ok((await counted(t, 'store_unavailable')) >= 2);
+      const t = createTestApp({ store: postgresStore(database.url) });
+      try {
+        // Away from the first request: the schema cannot even be created.
+        const first = await t.post(withTs(1478790001));
+        assert.equal(first.status, 503);
+        assert.equal(first.json.error, 'store_unavailable');
+        await allowConnections();
+        await register(t);
+        assert.equal((await t.post(withTs(1478790002))).status, 200);
+        const before = await rowCounts(t.app.store);
 
-      await allowConnections();
-      assert.deepEqual(
-        await eventually(() => rowCounts(t.app.store).catch(() => undefined)),
-        before,
-        'nothing of the refused event was stored',
-      );
-      const after = await eventually(async () =>
-        (await t.post(withTs(1478790003))).status === 200 ? true : undefined,
-      );
-      assert.ok(after);
-      assert.equal((await rowCounts(t.app.store)).inbox, before.inbox + 1);
-    } finally {
-      await allowConnections();
-      await t.close();
-      await database.drop();
-    }
-  });
-});
+        await refuseConnections();
+        const during = await t.post(withTs(1478790003));
+        assert.equal(during.status, 503);
+        assert.deepEqual(Object.keys(during.json), ['error', 'message']);
+        assert.ok((await counted(t, 'store_unavailable')) >= 2);
+
+        await allowConnections();
+        assert.deepEqual(
+          await eventually(() => rowCounts(t.app.store).catch(() => undefined)),
+          before,
+          'nothing of the refused event was stored',
+        );
+        const after = await eventually(async () =>
+          (await t.post(withTs(1478790003))).status === 200 ? true : undefined,
+        );
+        assert.ok(after);
+        assert.equal((await rowCounts(t.app.store)).inbox, before.inbox + 1);
+      } finally {
+        await allowConnections();
+        await t.close();
+        await database.drop();
+      }
+    });
+  }),
+);

@@ -36,7 +36,7 @@ import {
   makeOfflineSyncDue,
   recordStoredBatch,
 } from '../../src/store/offline-sync.js';
-import { describeUnless } from '../helpers/skip.js';
+import { unless } from '../helpers/skip.js';
 
 export interface ContractTarget {
   /** A new handle on the adapter's test database (several may be open at once, like several instances). */
@@ -76,12 +76,8 @@ const parked = (i: number) => ({
   continuation_attempts: 0,
 });
 
-export function storeContract(
-  name: string,
-  makeTarget: () => Promise<ContractTarget>,
-  skip: string | false = false,
-): void {
-  describeUnless(`store contract: ${name}`, skip, () => {
+export function storeContract(makeTarget: () => Promise<ContractTarget>, skip: string | false = false): () => void {
+  return unless(skip, () => {
     let target: ContractTarget;
     let store: Store;
     let other: Store;

@@ -12,7 +12,7 @@ import { capturedLogger, eventually } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
 import { injectFaults } from '../helpers/faults.js';
 import { freshDatabase, postgresUnavailable, type FreshDatabase } from '../helpers/postgres.js';
-import { describeUnless } from '../helpers/skip.js';
+import { unless } from '../helpers/skip.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const DAY_MS = 86_400_000;
@@ -65,52 +65,55 @@ async function open(engine: string, options: AppOptions): Promise<Stack> {
 
 const databaseOf = (s: Stack) => database?.url ?? s.dbPath;
 
-describeUnless('token keep-alive across three instances on one PostgreSQL', pgSkip, () => {
-  it('a portal idle past refreshEveryDays is refreshed exactly once across three instances', async () => {
-    const time = clocks();
-    stack = await open('PostgreSQL', { ...keepAlive, clock: time.of(0) });
-    const s = stack;
-    const others = [s.newApp({ clock: time.of(1) }), s.newApp({ clock: time.of(2) })];
-    await Promise.all(others.map((a) => a.ready()));
-    const before = s.emulator.authority.refreshesOf(s.memberId);
-    const installed = await s.app.installations.get(s.memberId);
+describe(
+  'token keep-alive across three instances on one PostgreSQL',
+  unless(pgSkip, () => {
+    it('a portal idle past refreshEveryDays is refreshed exactly once across three instances', async () => {
+      const time = clocks();
+      stack = await open('PostgreSQL', { ...keepAlive, clock: time.of(0) });
+      const s = stack;
+      const others = [s.newApp({ clock: time.of(1) }), s.newApp({ clock: time.of(2) })];
+      await Promise.all(others.map((a) => a.ready()));
+      const before = s.emulator.authority.refreshesOf(s.memberId);
+      const installed = await s.app.installations.get(s.memberId);
 
-    time.advance(s, 31);
-    await eventually(() => s.emulator.authority.refreshesOf(s.memberId).ok === before.ok + 1, 10_000);
-    const refreshed = await eventually(async () => {
-      const row = await s.app.installations.get(s.memberId);
-      return row?.tokensRefreshedAt !== installed?.tokensRefreshedAt ? row : undefined;
+      time.advance(s, 31);
+      await eventually(() => s.emulator.authority.refreshesOf(s.memberId).ok === before.ok + 1, 10_000);
+      const refreshed = await eventually(async () => {
+        const row = await s.app.installations.get(s.memberId);
+        return row?.tokensRefreshedAt !== installed?.tokensRefreshedAt ? row : undefined;
+      });
+      // Every instance looks again, twice, after the pair was stored: none of them refreshes it a second time.
+      const seen = [...time.reads];
+      await eventually(() => time.reads.every((n, i) => n >= seen[i]! + 3), 10_000);
+      assert.deepEqual(s.emulator.authority.refreshesOf(s.memberId), { ok: before.ok + 1, invalidGrant: 0 });
+      assert.equal(refreshed.status, 'active');
+      assert.equal(refreshed.refreshError, null);
+      for (const app of [s.app, ...others])
+        assert.equal((await app.rest(s.memberId).call('app.info')).status, 'ok', 'the new pair works everywhere');
     });
-    // Every instance looks again, twice, after the pair was stored: none of them refreshes it a second time.
-    const seen = [...time.reads];
-    await eventually(() => time.reads.every((n, i) => n >= seen[i]! + 3), 10_000);
-    assert.deepEqual(s.emulator.authority.refreshesOf(s.memberId), { ok: before.ok + 1, invalidGrant: 0 });
-    assert.equal(refreshed.status, 'active');
-    assert.equal(refreshed.refreshError, null);
-    for (const app of [s.app, ...others])
-      assert.equal((await app.rest(s.memberId).call('app.info')).status, 'ok', 'the new pair works everywhere');
-  });
 
-  it('calls refreshing on demand and the keep-alive never spend one refresh token twice', async () => {
-    const time = clocks();
-    stack = await open('PostgreSQL', { ...keepAlive, clock: time.of(0) });
-    const s = stack;
-    const apps = [s.app, s.newApp({ clock: time.of(1) }), s.newApp({ clock: time.of(2) })];
-    await Promise.all(apps.map((a) => a.ready()));
-    const before = s.emulator.authority.refreshesOf(s.memberId);
-    // A month passes: the keep-alive is due and the access token has expired, so every call wants a refresh too.
-    s.emulator.expireTokens(s.memberId);
-    time.advance(s, 31);
-    const outcomes = await Promise.all(
-      apps.flatMap((app) => Array.from({ length: 5 }, () => app.rest(s.memberId).call('app.info'))),
-    );
-    assert.ok(outcomes.every((o) => o.status === 'ok'));
-    const seen = [...time.reads];
-    await eventually(() => time.reads.every((n, i) => n >= seen[i]! + 3), 10_000);
-    assert.deepEqual(s.emulator.authority.refreshesOf(s.memberId), { ok: before.ok + 1, invalidGrant: 0 });
-    assert.equal((await s.app.installations.get(s.memberId))?.status, 'active');
-  });
-});
+    it('calls refreshing on demand and the keep-alive never spend one refresh token twice', async () => {
+      const time = clocks();
+      stack = await open('PostgreSQL', { ...keepAlive, clock: time.of(0) });
+      const s = stack;
+      const apps = [s.app, s.newApp({ clock: time.of(1) }), s.newApp({ clock: time.of(2) })];
+      await Promise.all(apps.map((a) => a.ready()));
+      const before = s.emulator.authority.refreshesOf(s.memberId);
+      // A month passes: the keep-alive is due and the access token has expired, so every call wants a refresh too.
+      s.emulator.expireTokens(s.memberId);
+      time.advance(s, 31);
+      const outcomes = await Promise.all(
+        apps.flatMap((app) => Array.from({ length: 5 }, () => app.rest(s.memberId).call('app.info'))),
+      );
+      assert.ok(outcomes.every((o) => o.status === 'ok'));
+      const seen = [...time.reads];
+      await eventually(() => time.reads.every((n, i) => n >= seen[i]! + 3), 10_000);
+      assert.deepEqual(s.emulator.authority.refreshesOf(s.memberId), { ok: before.ok + 1, invalidGrant: 0 });
+      assert.equal((await s.app.installations.get(s.memberId))?.status, 'active');
+    });
+  }),
+);
 
 describe('tokens that never lapse', () => {
   it('a portal with no calls for 217 days keeps its access: refreshed every 30 days, never past the 180-day life', async () => {
@@ -198,81 +201,87 @@ describe('tokens that never lapse', () => {
 });
 
 for (const engine of engines) {
-  describeUnless(`a refresh token refused for good (${engine.name})`, engine.skip, () => {
-    it('idle past the refresh token’s 180 days: needs_reinstall in the CLI, metrics and log; calls and parked calls fail with PortalUnavailableError; ONAPPINSTALL heals it', async () => {
-      const time = clocks();
-      const { lines, logger } = capturedLogger('info');
-      stack = await open(engine.name, { ...keepAlive, clock: time.of(0), logger });
-      const s = stack;
-      const secrets = await s.app.store.db.selectFrom('installations').selectAll().executeTakeFirstOrThrow();
-      const parked = await s.app
-        .rest(s.memberId)
-        .call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'sync' } });
-      assert.ok(parked.status === 'waiting' && parked.parkedCallId);
+  describe(
+    `a refresh token refused for good (${engine.name})`,
+    unless(engine.skip, () => {
+      it('idle past the refresh token’s 180 days: needs_reinstall in the CLI, metrics and log; calls and parked calls fail with PortalUnavailableError; ONAPPINSTALL heals it', async () => {
+        const time = clocks();
+        const { lines, logger } = capturedLogger('info');
+        stack = await open(engine.name, { ...keepAlive, clock: time.of(0), logger });
+        const s = stack;
+        const secrets = await s.app.store.db.selectFrom('installations').selectAll().executeTakeFirstOrThrow();
+        const parked = await s.app
+          .rest(s.memberId)
+          .call('voximplant.user.get', { USER_ID: 1 }, { whenWaiting: { park: 'sync' } });
+        assert.ok(parked.status === 'waiting' && parked.parkedCallId);
 
-      time.advance(s, 181);
-      const lost = await eventually(async () => {
-        const row = await s.app.installations.get(s.memberId);
-        return row?.status === 'needs_reinstall' ? row : undefined;
-      }, 10_000);
-      assert.match(lost.refreshError!, /^invalid_grant at http:\/\/127\.0\.0\.1:\d+$/);
+        time.advance(s, 181);
+        const lost = await eventually(async () => {
+          const row = await s.app.installations.get(s.memberId);
+          return row?.status === 'needs_reinstall' ? row : undefined;
+        }, 10_000);
+        assert.match(lost.refreshError!, /^invalid_grant at http:\/\/127\.0\.0\.1:\d+$/);
 
-      const listed = await runCli(['installations', '--db', databaseOf(s)]);
-      assert.equal(listed.code, 0, listed.stderr);
-      assert.match(listed.stdout, new RegExp(`${s.memberId}\\s+\\S+\\s+needs_reinstall`));
-      assert.match(
-        listed.stdout,
-        /1 installation\(s\) need reinstalling: the OAuth server refused their refresh token/,
-      );
-      const json = await runCli(['installations', '--json', '--db', databaseOf(s)]);
-      assert.equal((JSON.parse(json.stdout) as { status: string }[])[0]?.status, 'needs_reinstall');
+        const listed = await runCli(['installations', '--db', databaseOf(s)]);
+        assert.equal(listed.code, 0, listed.stderr);
+        assert.match(listed.stdout, new RegExp(`${s.memberId}\\s+\\S+\\s+needs_reinstall`));
+        assert.match(
+          listed.stdout,
+          /1 installation\(s\) need reinstalling: the OAuth server refused their refresh token/,
+        );
+        const json = await runCli(['installations', '--json', '--db', databaseOf(s)]);
+        assert.equal((JSON.parse(json.stdout) as { status: string }[])[0]?.status, 'needs_reinstall');
 
-      await assert.rejects(s.app.rest(s.memberId).call('app.info'), (error: unknown) => {
-        assert.ok(error instanceof PortalUnavailableError);
-        assert.equal(error.code, 'portal_unavailable');
-        assert.equal(error.installationStatus, 'needs_reinstall');
-        assert.match(error.message, /the portal must reinstall the app/);
-        return true;
+        await assert.rejects(s.app.rest(s.memberId).call('app.info'), (error: unknown) => {
+          assert.ok(error instanceof PortalUnavailableError);
+          assert.equal(error.code, 'portal_unavailable');
+          assert.equal(error.installationStatus, 'needs_reinstall');
+          assert.match(error.message, /the portal must reinstall the app/);
+          return true;
+        });
+
+        // The administrator grants the parked call: its replay fails at once, with the same message, no retries.
+        await s.emulator.decide(s.emulator.waiting()[0]!.id, true);
+        const failed = await eventually(async () => {
+          const call = await s.app.calls.get(parked.parkedCallId!);
+          return call?.state === 'failed' ? call : undefined;
+        }, 10_000);
+        assert.match(String(failed.error), /PortalUnavailableError: .*the portal must reinstall the app/);
+        assert.equal(failed.attempts, 1);
+
+        const metrics = await s.app.metrics.metrics();
+        assert.match(metrics, /b24_events_installations\{status="needs_reinstall"\} 1/);
+        assert.match(metrics, /b24_events_token_refresh_failures_total\{reason="invalid_grant"\} 1/);
+        const logged = lines.filter((l) => l.includes('needs reinstalling'));
+        assert.equal(logged.length, 1);
+        assert.ok(logged[0]!.includes(`"memberId":"${s.memberId}"`));
+        for (const secret of [secrets.access_token!, secrets.refresh_token!, secrets.application_token])
+          assert.ok(
+            !lines.join('').includes(secret) &&
+              !listed.stdout.includes(secret) &&
+              !String(failed.error).includes(secret),
+          );
+        assert.equal(s.emulator.authority.refreshesOf(s.memberId).invalidGrant, 1, 'asked once, not again');
+
+        // The administrator installs the app again (ONAPPINSTALL with fresh tokens): healed.
+        const { deliveries } = await s.emulator.update(s.memberId);
+        assert.equal(deliveries[0]?.status, 200);
+        const healed = await s.app.installations.get(s.memberId);
+        assert.equal(healed?.status, 'active');
+        assert.equal(healed?.refreshError, null);
+        assert.equal((await s.app.rest(s.memberId).call('app.info')).status, 'ok');
       });
 
-      // The administrator grants the parked call: its replay fails at once, with the same message, no retries.
-      await s.emulator.decide(s.emulator.waiting()[0]!.id, true);
-      const failed = await eventually(async () => {
-        const call = await s.app.calls.get(parked.parkedCallId!);
-        return call?.state === 'failed' ? call : undefined;
-      }, 10_000);
-      assert.match(String(failed.error), /PortalUnavailableError: .*the portal must reinstall the app/);
-      assert.equal(failed.attempts, 1);
-
-      const metrics = await s.app.metrics.metrics();
-      assert.match(metrics, /b24_events_installations\{status="needs_reinstall"\} 1/);
-      assert.match(metrics, /b24_events_token_refresh_failures_total\{reason="invalid_grant"\} 1/);
-      const logged = lines.filter((l) => l.includes('needs reinstalling'));
-      assert.equal(logged.length, 1);
-      assert.ok(logged[0]!.includes(`"memberId":"${s.memberId}"`));
-      for (const secret of [secrets.access_token!, secrets.refresh_token!, secrets.application_token])
-        assert.ok(
-          !lines.join('').includes(secret) && !listed.stdout.includes(secret) && !String(failed.error).includes(secret),
-        );
-      assert.equal(s.emulator.authority.refreshesOf(s.memberId).invalidGrant, 1, 'asked once, not again');
-
-      // The administrator installs the app again (ONAPPINSTALL with fresh tokens): healed.
-      const { deliveries } = await s.emulator.update(s.memberId);
-      assert.equal(deliveries[0]?.status, 200);
-      const healed = await s.app.installations.get(s.memberId);
-      assert.equal(healed?.status, 'active');
-      assert.equal(healed?.refreshError, null);
-      assert.equal((await s.app.rest(s.memberId).call('app.info')).status, 'ok');
-    });
-
-    it('a call whose refresh meets invalid_grant (the token revoked) rejects with PortalUnavailableError, and later calls at once', async () => {
-      stack = await open(engine.name, keepAlive);
-      const s = stack;
-      s.emulator.revokeTokens(s.memberId, 'refresh');
-      s.emulator.expireTokens(s.memberId);
-      for (let i = 0; i < 2; i++) await assert.rejects(s.app.rest(s.memberId).call('app.info'), PortalUnavailableError);
-      assert.equal(s.emulator.authority.refreshesOf(s.memberId).invalidGrant, 1, 'the second call asked no one');
-      assert.equal((await s.app.installations.get(s.memberId))?.status, 'needs_reinstall');
-    });
-  });
+      it('a call whose refresh meets invalid_grant (the token revoked) rejects with PortalUnavailableError, and later calls at once', async () => {
+        stack = await open(engine.name, keepAlive);
+        const s = stack;
+        s.emulator.revokeTokens(s.memberId, 'refresh');
+        s.emulator.expireTokens(s.memberId);
+        for (let i = 0; i < 2; i++)
+          await assert.rejects(s.app.rest(s.memberId).call('app.info'), PortalUnavailableError);
+        assert.equal(s.emulator.authority.refreshesOf(s.memberId).invalidGrant, 1, 'the second call asked no one');
+        assert.equal((await s.app.installations.get(s.memberId))?.status, 'needs_reinstall');
+      });
+    }),
+  );
 }

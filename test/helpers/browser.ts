@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, chromiumOptions } from './chromium.js';
-import { describeUnless } from './skip.js';
+import { unless } from './skip.js';
 
 const available = existsSync(CHROMIUM);
 if (!available && process.env.REQUIRE_BROWSER === '1') throw new Error(`${CHROMIUM} is missing but REQUIRE_BROWSER=1`);
@@ -21,11 +21,12 @@ async function openBrowser(): Promise<Browser> {
 }
 
 /**
- * A suite that needs Chromium: `browser()` gives the browser inside its tests and hooks (each test opens its own
- * pages or contexts). Skipped, and counted as skipped, where Chromium is missing.
+ * The body of a suite that needs Chromium, `describe(name, inChromium((browser) => { ... }))`: `browser()` gives the
+ * browser inside its tests and hooks (each test opens its own pages or contexts). Skipped, and counted as skipped,
+ * where Chromium is missing.
  */
-export function describeInChromium(name: string, fn: (browser: () => Browser) => void): void {
-  describeUnless(name, available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests`, () => {
+export function inChromium(fn: (browser: () => Browser) => void): () => void {
+  return unless(available ? false : `no ${CHROMIUM}: install Debian's chromium to run the browser tests`, () => {
     let browser: Browser | undefined;
     before(async () => {
       browser = await openBrowser();
