@@ -39,7 +39,7 @@ export function otherLines(results: Pick<Results, 'scale' | 'resume' | 'soak'>):
     ),
     ...results.soak.map(
       (s) =>
-        `soak ${s.engine} ${s.seconds} s (${s.requests} events): RSS ${s.rss.map(([, m]) => m).join(', ')} MiB; largest drift from the first ${fixed(s.maxDrift * 100, 1)}%`,
+        `soak ${s.engine} ${s.seconds} s (${s.requests} events): RSS ${s.rss.map(([, m]) => m).join(', ')} MiB; largest drift after ${s.warmUpSeconds} s of warm-up ${fixed(s.maxDrift * 100, 1)}%`,
     ),
   ];
 }
