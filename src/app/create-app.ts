@@ -142,10 +142,8 @@ export function createApp(options: AppOptions = {}): B24App {
     maxBodyBytes,
     prover,
     observe,
-    // A new event is work for the inbox; a decision may also have made parked calls ready for their replay.
-    onStored: (receipt) => {
-      runner.wake('inbox');
-      if (receipt.event === 'ONAPPMETHODCONFIRM') runner.wake('replays');
+    onStored: (_receipt, work) => {
+      for (const task of work) runner.wake(task);
     },
   });
   const receive = async (incoming: IncomingBody) => {

@@ -46,8 +46,8 @@ export interface ReceiverOptions {
   maxBodyBytes: number;
   /** Told of every outcome, accepted or refused, after it is final (for logs and metrics). */
   observe?: (outcome: ReceiveOutcome) => void;
-  /** Called after an accepted event is committed, to wake the handler workers. */
-  onStored?: (receipt: Receipt) => void;
+  /** Called after an accepted event is committed, with the tasks that commit gave work, to wake them. */
+  onStored?: (receipt: Receipt, work: readonly string[]) => void;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -108,9 +108,9 @@ export class Receiver {
     try {
       const decoded = read();
       raw = decoded.raw;
-      const receipt = await this.commit(decoded.raw, decoded.hash);
+      const { receipt, work } = await this.commit(decoded.raw, decoded.hash);
       this.options.observe?.({ ok: true, receipt });
-      if (!receipt.duplicate) this.options.onStored?.(receipt);
+      if (!receipt.duplicate) this.options.onStored?.(receipt, work);
       return receipt;
     } catch (error) {
       if (error instanceof B24EventsError) {
@@ -140,7 +140,7 @@ export class Receiver {
    * other (an install, an update, a token that does not match, a portal not cached) is proved against the database,
    * so a refusal is always decided on what is stored, and costs no write.
    */
-  private async commit(raw: AnyRawEvent, hash: string): Promise<Receipt> {
+  private async commit(raw: AnyRawEvent, hash: string): Promise<{ receipt: Receipt; work: readonly string[] }> {
     const { store, prover } = this.options;
     const receipt = (inboxId: number, duplicate: boolean): Receipt => ({
       inboxId,
@@ -162,11 +162,11 @@ export class Receiver {
       // The same bytes as an event whose handlers have not started: it joins that one. The hash covers the
       // application_token, so an equal hash is as good a proof as the first delivery had.
       const unstarted = await findUnstartedByBody(store.db, hash);
-      if (unstarted) return receipt(unstarted.id, true);
+      if (unstarted) return { receipt: receipt(unstarted.id, true), work: [] };
       const proof = await prover.prove(store.db, raw, hash, this.cache.read);
       stored = await this.group.add({ raw, hash, proof, cached: false });
     }
     if (!stored.ok) throw stored.error;
-    return receipt(stored.id, !stored.inserted);
+    return { receipt: receipt(stored.id, !stored.inserted), work: stored.work };
   }
 }

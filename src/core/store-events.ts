@@ -19,7 +19,15 @@ export interface ProvedEvent {
   cached: boolean;
 }
 
-export type StoredEvent = { ok: true; id: number; inserted: boolean } | { ok: false; error: EventNotVerifiedError };
+export type StoredEvent =
+  | {
+      ok: true;
+      id: number;
+      inserted: boolean;
+      /** The tasks the commit gave work (every instance's, announced on PostgreSQL; this one's to wake). */
+      work: readonly string[];
+    }
+  | { ok: false; error: EventNotVerifiedError };
 
 const LIFECYCLE = new Set(['ONAPPINSTALL', 'ONAPPUPDATE', 'ONAPPUNINSTALL']);
 
@@ -75,17 +83,18 @@ export function storeEvents(store: Store, cache: ApplicationTokenCache, events: 
         };
       }),
     );
-    accepted.forEach((i, n) => {
-      results[i] = { ok: true, ...stored[n]! };
-    });
     const changes = accepted.filter((_, n) => stored[n]!.inserted).map((i) => events[i]!);
     const keys = new Map(changes.map((event) => [event, lockKey(event)]));
     changes.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));
     const { callsDecided } = await applyEvents(trx, changes, now);
     // An install or uninstall moved the counter: later commits must not trust what the cache held before it.
     if (changes.some((event) => LIFECYCLE.has(event.raw.event))) cache.holds(await installationsVersion(trx));
-    if (changes.length > 0)
-      await store.announceWork(trx, callsDecided > 0 ? ['inbox', 'replays', 'continuations'] : ['inbox']);
+    // New events are the inbox's work; calls a decision made ready or denied, the replays' and continuations'.
+    const work = changes.length === 0 ? [] : callsDecided > 0 ? ['inbox', 'replays', 'continuations'] : ['inbox'];
+    if (work.length > 0) await store.announceWork(trx, work);
+    accepted.forEach((i, n) => {
+      results[i] = { ok: true, ...stored[n]!, work };
+    });
     return results;
   });
 }
