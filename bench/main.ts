@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every figure of issue 12 next to its baselines, measured in this run on this machine.
  *   npm run bench              ingest (1, 32, 256 connections; SQLite and PostgreSQL), scale, resume, soak (< 10 min)
- *   npm run bench -- --quick   the same figures, smaller and shorter (about 30 s; CI runs it)
+ *   npm run bench -- --quick   the same figures, smaller and shorter (under a minute; CI runs it)
+ *   npm run bench -- --profile where the server's CPU goes under the 32-connection ingest load, on each engine
  * Writes bench/results/latest.json and latest.svg (quick.json and quick.svg with --quick) and prints every figure.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chart } from './chart.js';
 import { ingest } from './ingest.js';
+import { profile } from './profile.js';
 import { ingestLines, otherLines, targets, type Results } from './report.js';
 import { resume } from './resume.js';
 import { scale } from './scale.js';
@@ -46,6 +48,10 @@ say(
     .join(' ')}`,
 );
 const available = await engines();
+if (process.argv.includes('--profile')) {
+  for (const engine of available) await profile(engine, say);
+  process.exit(0);
+}
 const results: Results = {
   date: new Date().toISOString(),
   quick,
