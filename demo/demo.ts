@@ -102,7 +102,12 @@ async function main() {
   };
 
   say(`Start the Bitrix24 emulator on ${emulatorUrl} and the b24-events server on ${appUrl}`);
-  await startProcess(['emulator', '--port', String(emulatorPort), '--app-url', appUrl], env, /Bitrix24 emulator on/);
+  // --east-port 0: the east region's OAuth server on any free port (the next one may be taken).
+  await startProcess(
+    ['emulator', '--port', String(emulatorPort), '--east-port', '0', '--app-url', appUrl],
+    env,
+    /Bitrix24 emulator on/,
+  );
   const serverOutput = await startProcess(
     ['serve', '--port', String(appPort), '--app', APP],
     { ...env, LOG_LEVEL: 'info' },
