@@ -113,6 +113,7 @@ export function createApp(options: AppOptions = {}): B24App {
   // Without credentials no token can be refreshed (the server says so at start).
   if (credentialsFrom(oauth)) runner.add(new TokenKeepAliveTask(store, refresher, keepAlive, clock));
   if (offline.enabled) runner.add(offline.task);
+  /** The tasks named (a commit's work, here or on another instance), or all of them. */
   const wakeWorkers = (tasks?: readonly string[]) => {
     if (!tasks) runner.wake();
     else for (const task of tasks) runner.wake(task);
@@ -142,9 +143,7 @@ export function createApp(options: AppOptions = {}): B24App {
     maxBodyBytes,
     prover,
     observe,
-    onStored: (_receipt, work) => {
-      for (const task of work) runner.wake(task);
-    },
+    onStored: wakeWorkers,
   });
   const receive = async (incoming: IncomingBody) => {
     await ready();

@@ -47,7 +47,7 @@ export interface ReceiverOptions {
   /** Told of every outcome, accepted or refused, after it is final (for logs and metrics). */
   observe?: (outcome: ReceiveOutcome) => void;
   /** Called after an accepted event is committed, with the tasks that commit gave work, to wake them. */
-  onStored?: (receipt: Receipt, work: readonly string[]) => void;
+  onStored?: (work: readonly string[]) => void;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -110,7 +110,7 @@ export class Receiver {
       raw = decoded.raw;
       const { receipt, work } = await this.commit(decoded.raw, decoded.hash);
       this.options.observe?.({ ok: true, receipt });
-      if (!receipt.duplicate) this.options.onStored?.(receipt, work);
+      if (!receipt.duplicate) this.options.onStored?.(work);
       return receipt;
     } catch (error) {
       if (error instanceof B24EventsError) {

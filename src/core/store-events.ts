@@ -6,6 +6,7 @@
 import { businessObjectKey, scrubPayload, tokenHash, type AnyRawEvent, type RawEvent } from '../protocol/index.js';
 import { insertInboxEvents } from '../store/inbox.js';
 import { getInstallation, installationsVersion } from '../store/installations.js';
+import { permissionKey } from '../store/permissions.js';
 import type { Db, Store } from '../store/schema.js';
 import type { ApplicationTokenCache } from './application-token-cache.js';
 import { applyEvents } from './apply-event.js';
@@ -38,7 +39,11 @@ const LIFECYCLE = new Set(['ONAPPINSTALL', 'ONAPPUPDATE', 'ONAPPUNINSTALL']);
 function lockKey({ raw }: ProvedEvent): string {
   if (raw.event !== 'ONAPPMETHODCONFIRM') return raw.auth.member_id;
   const { data } = raw as RawEvent<'ONAPPMETHODCONFIRM'>;
-  return `${raw.auth.member_id}\u0000${tokenHash(data.TOKEN)}\u0000${data.METHOD.toLowerCase()}`;
+  return permissionKey({
+    memberId: raw.auth.member_id,
+    tokenHash: tokenHash(data.TOKEN),
+    method: data.METHOD.toLowerCase(),
+  });
 }
 
 /** Checks cached proofs against the installations as they are now; refused events are answered, not stored. */

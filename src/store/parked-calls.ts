@@ -5,7 +5,7 @@
  */
 import type { Insertable, Kysely, SelectQueryBuilder, Updateable } from 'kysely';
 import { claimable, type Lease } from './lease.js';
-import { recordRefusal, recordWaiting, type PermissionKey } from './permissions.js';
+import { permissionKey, recordRefusal, recordWaiting, type PermissionKey } from './permissions.js';
 import type { Database, Db, ParkedCallRow, ParkedCallsTable, ParkedCallState, PermissionRow, Store } from './schema.js';
 
 export async function insertParkedCall(db: Db, row: Insertable<ParkedCallsTable>): Promise<number> {
@@ -62,10 +62,7 @@ export function recordWaitingCall(
   });
 }
 
-export interface ParkedCallDecision {
-  memberId: string;
-  tokenHash: string;
-  method: string;
+export interface ParkedCallDecision extends PermissionKey {
   granted: boolean;
 }
 
@@ -77,7 +74,7 @@ export interface ParkedCallDecision {
 export async function decideParkedCalls(db: Db, decisions: ParkedCallDecision[], at: string): Promise<number> {
   const first = new Map<string, ParkedCallDecision>();
   for (const d of decisions) {
-    const key = `${d.memberId}\u0000${d.tokenHash}\u0000${d.method}`;
+    const key = permissionKey(d);
     if (!first.has(key)) first.set(key, d);
   }
   let decided = 0;

@@ -1,10 +1,16 @@
 /** The permission ledger: the administrator's decision per (portal, access token, method). */
 import type { Db, PermissionRow } from './schema.js';
 
-export interface Decision {
+export interface PermissionKey {
   memberId: string;
   tokenHash: string;
   method: string;
+}
+
+/** The ledger's key as one string: to group a batch's decisions, and to order the rows they lock. */
+export const permissionKey = (k: PermissionKey): string => `${k.memberId}\u0000${k.tokenHash}\u0000${k.method}`;
+
+export interface Decision extends PermissionKey {
   granted: boolean;
   languageId: string | null;
   decidedAt: string;
@@ -19,7 +25,7 @@ export interface Decision {
 export async function recordDecisions(db: Db, decisions: Decision[]): Promise<void> {
   const latest = new Map<string, Decision>();
   for (const d of decisions) {
-    const key = `${d.memberId}\u0000${d.tokenHash}\u0000${d.method}`;
+    const key = permissionKey(d);
     const kept = latest.get(key);
     if (!kept || kept.decidedAt <= d.decidedAt) latest.set(key, d);
   }
@@ -62,12 +68,6 @@ export function listPermissions(db: Db, memberId?: string): Promise<PermissionRo
   let q = db.selectFrom('permissions').selectAll().orderBy('member_id').orderBy('method').orderBy('decided_at');
   if (memberId) q = q.where('member_id', '=', memberId);
   return q.execute();
-}
-
-export interface PermissionKey {
-  memberId: string;
-  tokenHash: string;
-  method: string;
 }
 
 const byKey = (db: Db, key: PermissionKey) =>

@@ -29,10 +29,11 @@ export function sqliteStore(path: string): Store {
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   let current: SQLite.Database | undefined;
-  const connection = new Mutex();
+  // The connection's lock, shared by Kysely's driver and the checkpoints' catch-up.
+  const connectionLock = new Mutex();
   const checkpoints = memory
     ? undefined
-    : new WalCheckpoints(path, connection, () => current?.open && current.pragma('wal_autocheckpoint = 1000'));
+    : new WalCheckpoints(path, connectionLock, () => current?.open && current.pragma('wal_autocheckpoint = 1000'));
   // Kysely opens the connection on the first query (and again after a failed first attempt).
   const open = async (): Promise<SQLite.Database> => {
     const { default: SQLiteDatabase } = await importDriver<typeof SQLite>('better-sqlite3', 'the SQLite store');
@@ -56,7 +57,7 @@ export function sqliteStore(path: string): Store {
     dialect: new DurableSqliteDialect(
       open,
       memory ? undefined : new WalSync(`${path}-wal`, () => checkpoints?.start()),
-      connection,
+      connectionLock,
     ),
   });
   let migrated: Promise<void> | undefined;
