@@ -73,10 +73,13 @@ export function start(
   });
 }
 
-/** `b24-events serve` from the sources on a free port (tsx compiles at start only; the hot path runs as built). */
-export const serve = (db: string, extra: string[] = [], env: Record<string, string> = {}) =>
+/**
+ * `b24-events serve` from the sources on a free port (tsx compiles at start only; the hot path runs as built);
+ * `node` takes node's own options (`--cpu-prof`).
+ */
+export const serve = (db: string, extra: string[] = [], env: Record<string, string> = {}, node: string[] = []) =>
   start(
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--db', db, ...extra],
+    [...node, '--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--db', db, ...extra],
     env,
     /"address":"(http:\/\/[^"]+)"/,
   );

@@ -3,13 +3,12 @@
  * after the usual warm-up), on each engine. The server runs with `node --cpu-prof`; its main thread's profile is
  * written to the system's temporary folder (open it in Chrome's DevTools) and summed here by where the time went.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portals } from './bodies.js';
 import { load } from './load.js';
-import { start } from './processes.js';
+import { serve } from './processes.js';
 import { database, install, type Engine } from './setup.js';
 
 interface CpuProfile {
@@ -60,8 +59,7 @@ export async function profile(engine: Engine, say: (line: string) => void): Prom
   const dir = mkdtempSync(join(tmpdir(), `b24-profile-${engine}-`));
   try {
     await install(db.url, list);
-    const args = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', 'src/cli/main.ts', 'serve'];
-    const server = await start([...args, '--port', '0', '--db', db.url], {}, /"address":"(http:\/\/[^"]+)"/);
+    const server = await serve(db.url, [], {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
     const url = `${server.url}/bitrix24/events`;
     let result: Awaited<ReturnType<typeof load>>;
     try {
@@ -72,7 +70,7 @@ export async function profile(engine: Engine, say: (line: string) => void): Prom
     }
     // The largest file is the main thread's (the others: tsx's loader, the WAL checkpoint worker).
     const files = readdirSync(dir).map((name) => join(dir, name));
-    const main = files.sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
+    const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
     say(
       `profile ${engine} 32 conn: ${result.rps} req/s, ${result.cpuUsPerRequest} us of server CPU per request; main thread (${main}):`,
     );
