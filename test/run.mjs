@@ -14,16 +14,18 @@
  *
  * A single file still runs the old way too: `node --import tsx --test test/cli/cli.test.ts`.
  *
- * The longest files start first (their durations from earlier runs, kept by test/helpers/durations-reporter.mjs in
- * the cache folder), so that no long end-to-end file starts last and runs alone at the end. With --typecheck (as
+ * Files share processes: they are packed into groups of about GROUP_SECONDS of tests (a longer file is a group of its
+ * own), each one process, the groups longest first (durations from earlier runs, kept by
+ * test/helpers/durations-reporter.mjs in the cache folder), so that no long end-to-end file starts last and runs
+ * alone at the end. With --typecheck (as
  * `npm test` runs it), tsc checks every file meanwhile, at a lower priority: it uses the time the tests spend waiting
  * on sockets, processes and timers, and its errors fail the run.
  *
- * TEST_CONCURRENCY: test files at once (default 4: the machine has 2 cores, but many files wait on sockets, child
+ * TEST_CONCURRENCY: groups at once (default 4: the machine has 2 cores, but many files wait on sockets, child
  * processes and PostgreSQL). Other arguments starting with "--" go to node --test (write them as --flag=value).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -53,11 +55,38 @@ function testFiles(paths) {
   return found.sort();
 }
 
-/** Longest first, by earlier runs' durations; files not seen yet: browser and end-to-end ones first. */
-function longestFirst(files) {
-  const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, 'utf8')) : {};
-  const seconds = (file) => known[file] ?? (/[/\\](browser|e2e)[/\\]/.test(file) ? 60 : 1);
-  return [...files].sort((a, b) => seconds(b) - seconds(a));
+const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, 'utf8')) : {};
+/** A file's duration in an earlier run; files not seen yet: browser and end-to-end ones count as long. */
+const seconds = (file) => known[file] ?? (/[/\\](browser|e2e)[/\\]/.test(file) ? 20 : 1);
+
+/** At most this many seconds of earlier runs' tests in one shared process. */
+const GROUP_SECONDS = 12;
+
+/**
+ * The test files packed, longest first, into groups of at most GROUP_SECONDS (a longer file is a group of its own),
+ * each group one process: a process costs half a second to a second of CPU before its first test (node, then the
+ * sources and their dependencies), as much as most files' tests. A group's entry imports its files one after
+ * another, each inside a suite named by the file's path, so each file's tests run in turn with hooks of their own;
+ * the durations reporter reads the files' times from those suites. Returns the entries, longest first.
+ */
+function groups(files) {
+  const packed = [];
+  for (const file of [...files].sort((a, b) => seconds(b) - seconds(a))) {
+    const group = packed.find((g) => g.seconds + seconds(file) <= GROUP_SECONDS);
+    if (group) {
+      group.files.push(file);
+      group.seconds += seconds(file);
+    } else packed.push({ files: [file], seconds: seconds(file) });
+  }
+  return packed.map(({ files: members }, index) => {
+    const entry = join(OUT, `group-${index + 1}.mjs`);
+    const lines = members.map(
+      (file) =>
+        `describe(${JSON.stringify(relative(ROOT, file))}, async () => { await import(${JSON.stringify(pathToFileURL(compiled(file)).href)}); });`,
+    );
+    writeFileSync(entry, `import { describe } from 'node:test';\n${lines.join('\n')}\n`);
+    return entry;
+  });
 }
 
 /** `tsc --noEmit` over the project (incremental, its state in the cache folder), at a lower priority than the tests. */
@@ -167,14 +196,7 @@ const reporters = flags.some((flag) => flag.startsWith('--test-reporter'))
     ];
 const child = spawn(
   process.execPath,
-  [
-    '--enable-source-maps',
-    '--test',
-    `--test-concurrency=${concurrency}`,
-    ...reporters,
-    ...flags,
-    ...longestFirst(files).map(compiled),
-  ],
+  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...flags, ...groups(files)],
   {
     stdio: 'inherit',
     env: {
