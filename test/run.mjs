@@ -10,7 +10,7 @@
  * node_modules/.cache/b24-events-test/run-<pid>/ in one go (under a second); dependencies stay external, and
  * `import.meta.url` keeps naming the original .ts file, so paths computed from it are unchanged. The test files
  * then run on plain node with source maps, so a failure points at the .ts line. The CLI (src/cli/main.ts) is
- * bundled alongside, in one file, and test/helpers/cli.ts runs it from there (B24_TEST_CLI).
+ * bundled alongside, and test/helpers/cli.ts runs it from there (B24_TEST_CLI).
  *
  * A single file still runs the old way too: `node --import tsx --test test/cli/cli.test.ts`.
  *
@@ -166,13 +166,15 @@ await build({
   plugins: [keepImportMetaUrl],
 });
 const compiled = (file) => join(OUT, relative(ROOT, file)).replace(/\.ts$/, '.mjs');
-// The CLI on its own, with all its sources in one file: the CLI host (test/helpers/cli-host.mjs) imports it afresh
-// for each command, and shared chunks would keep the sources' state from one command to the next.
-const cli = join(OUT, 'cli.mjs');
+// The CLI on its own (test/helpers/cli.ts builds the same when a file runs alone): main.mjs, the executable that
+// startServer starts, and program.mjs, whose runCommand the CLI host (test/helpers/cli-host.mjs) runs commands with.
+const cli = join(OUT, 'cli');
 await build({
-  entryPoints: [MAIN],
-  outfile: cli,
+  entryPoints: { main: MAIN, program: join(ROOT, 'src/cli/program.ts') },
+  outdir: cli,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
+  splitting: true,
   packages: 'external',
   platform: 'node',
   format: 'esm',
@@ -201,7 +203,7 @@ const child = spawn(
     stdio: 'inherit',
     env: {
       ...process.env,
-      B24_TEST_CLI: cli,
+      B24_TEST_CLI: join(cli, 'main.mjs'),
       B24_TEST_DURATIONS: DURATIONS,
       ...(chromium && { B24_TEST_CHROMIUM: chromium.wsEndpoint() }),
     },

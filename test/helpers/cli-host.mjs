@@ -2,26 +2,24 @@
  * A process that runs short `b24-events` commands one after another, for test/helpers/cli.ts (runCli).
  *
  * A fresh `node` per command spends about half a second of CPU loading commander, fastify, kysely, pg and pino
- * before the command starts; the CLI tests run over a hundred commands. This host loads those dependencies once
- * and, for each command, imports the CLI bundle (src/cli/main.ts with every source file in it, dependencies left
- * out) again under a new URL: main.ts and all the sources run fresh, as in a new process, with the process's
- * argv, environment, exit code and output set for that command:
+ * before the command starts; the CLI tests run over a hundred commands. This host imports the CLI's program (the
+ * bundle of src/cli/program.ts) once and runs each command with its runCommand, with the process's argv,
+ * environment, exit code and output set for that command:
  *
  * - process.argv and process.env are the command's; process.exitCode starts unset;
  * - everything written to stdout and stderr (process.stdout/stderr and pino's direct writes to fd 1 and 2) is
  *   captured; after process.exit() nothing more is, as nothing more would be printed;
- * - the command is over when main.ts's program.parseAsync() has settled (or process.exit was called), and then
+ * - the command is over when runCommand has answered its exit code (or process.exit was called), and then
  *   everything it opened must close within a few seconds (sockets, timers, files): a command that would keep a
  *   real process from exiting fails here too, with "would not exit" on stderr and code 124.
  *
  * Long-running commands (serve, emulator) and tests about the process itself (signals, broken pipes) still start
  * a real process: see startProcess in cli.ts.
  *
- * Protocol (IPC): { id, bundle, args, env } in; { id, code, stdout, stderr } out.
+ * Protocol (IPC): { id, program, args, env } in; { id, code, stdout, stderr } out.
  */
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command } from 'commander';
 
 const baseEnv = { ...process.env };
 const exitHost = process.exit.bind(process);
@@ -36,14 +34,6 @@ class Exit {
     this.code = code;
   }
 }
-
-// main.ts calls program.parseAsync(process.argv) and does not export the promise: catch it here.
-const parseAsync = Command.prototype.parseAsync;
-Command.prototype.parseAsync = function (...args) {
-  const parsing = parseAsync.apply(this, args);
-  if (current && !current.parsing) current.parsing = parsing;
-  return parsing;
-};
 
 function capture(stream, text) {
   if (current && !current.exited) current[stream] += typeof text === 'string' ? text : Buffer.from(text).toString();
@@ -80,9 +70,7 @@ process.exit = (code) => {
   }
   throw new Exit(code);
 };
-// main.ts adds an 'error' listener to stdout and stderr on each import; they are removed after each command.
-process.stdout.setMaxListeners(0);
-process.stderr.setMaxListeners(0);
+// Commands add listeners to the process (signals), one set per command.
 process.setMaxListeners(0);
 process.on('uncaughtException', (error) => {
   if (error instanceof Exit) return;
@@ -111,36 +99,37 @@ function leftOpen(before) {
   return left;
 }
 
-let imports = 0;
-async function run({ bundle, args, env }) {
+const programs = new Map();
+/** The program's module, imported once: its sources hold no state from one command to the next. */
+function load(program) {
+  if (!programs.has(program)) programs.set(program, import(pathToFileURL(program).href));
+  return programs.get(program);
+}
+
+async function run({ program, args, env }) {
   for (const key of Object.keys(process.env)) delete process.env[key];
   Object.assign(process.env, baseEnv, env);
-  process.argv = [process.execPath, bundle, ...args];
+  process.argv = [process.execPath, program, ...args];
   process.exitCode = undefined;
-  const listeners = { stdout: process.stdout.listeners('error'), stderr: process.stderr.listeners('error') };
   const before = resources();
   let resolveExit;
   const exited = new Promise((resolve) => (resolveExit = resolve));
-  current = { stdout: '', stderr: '', exited: false, exitCode: undefined, parsing: undefined, resolveExit };
+  current = { stdout: '', stderr: '', exited: false, exitCode: undefined, resolveExit };
+  let answered;
   try {
-    await Promise.race([import(`${pathToFileURL(bundle).href}?command=${++imports}`), exited]);
-    if (!current.exited) await Promise.race([current.parsing?.catch(() => {}), exited]);
-    await new Promise((resolve) => setImmediate(resolve)); // main.ts's .catch() has set the exit code
+    const { runCommand } = await load(program);
+    answered = await Promise.race([runCommand(process.argv), exited]);
   } catch (error) {
     if (!(error instanceof Exit)) process.emit('uncaughtException', error);
   }
   const command = current;
-  const code = command.exited ? command.exitCode : (process.exitCode ?? 0);
+  const code = command.exited ? command.exitCode : answered;
   command.exited = true; // what it does from here on is not its output any more
   // A real process exits when nothing is left open: wait for that, a few seconds at most.
   let left = leftOpen(before);
   for (let waited = 0; left.length > 0 && waited < 3000; waited += 10) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     left = leftOpen(before);
-  }
-  for (const stream of ['stdout', 'stderr']) {
-    for (const listener of process[stream].listeners('error'))
-      if (!listeners[stream].includes(listener)) process[stream].off('error', listener);
   }
   current = undefined;
   process.exitCode = undefined;

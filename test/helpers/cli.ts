@@ -2,13 +2,14 @@
  * Runs the `b24-events` CLI, as a user would.
  *
  * Starting `node --import tsx src/cli/main.ts` costs well over a second of CPU per command (tsx compiles every
- * source file again in each process), and the CLI tests run over a hundred commands. So src/cli/main.ts is
- * bundled with esbuild (the compiler tsx itself uses; dependencies stay external) into
- * node_modules/.cache/b24-events-test/, named by the hash of its text so a changed source never runs stale
- * (test/run.mjs builds it once and names it in B24_TEST_CLI; a test file run alone builds it on first use), and:
+ * source file again in each process), and the CLI tests run over a hundred commands. So src/cli/main.ts (the
+ * executable) and src/cli/program.ts (its runCommand) are bundled with esbuild (the compiler tsx itself uses;
+ * dependencies stay external) into a folder under node_modules/.cache/b24-events-test/, named by the hash of their
+ * text so a changed source never runs stale (test/run.mjs builds it once and names its main.mjs in B24_TEST_CLI; a
+ * test file run alone builds it on first use), and:
  *
- * - runCli (a short command) hands it to a host process that runs one command after another, each a fresh
- *   import of the bundle with its own argv, environment, output and exit code (see cli-host.mjs);
+ * - runCli (a short command) hands it to a host process that runs one command after another through runCommand,
+ *   each with its own argv, environment, output and exit code (see cli-host.mjs);
  * - startProcess/startServer (serve, emulator: long-running, stopped by signals) start a real `node` process on it.
  *
  * B24_TEST_CLI_HOST=0 runs every command as its own process; B24_TEST_CLI=tsx runs the sources through tsx, each
@@ -16,8 +17,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as bodies from '../fixtures/bodies.js';
 
@@ -33,18 +34,21 @@ export async function cliArgs(): Promise<string[]> {
   return TSX ? ['--import', 'tsx', MAIN] : [await cliBundle()];
 }
 
-/** The CLI bundle's path, built on first use unless B24_TEST_CLI names one. */
+/** The CLI bundle's executable (main.mjs; program.mjs beside it), built on first use unless B24_TEST_CLI names one. */
 function cliBundle(): Promise<string> {
   entry ??= process.env.B24_TEST_CLI ? Promise.resolve(process.env.B24_TEST_CLI) : bundle();
   return entry;
 }
 
-/** Bundles src/cli/main.ts as test/run.mjs does. */
+/** Bundles src/cli/main.ts and src/cli/program.ts as test/run.mjs does, into a folder named by their hash. */
 async function bundle(): Promise<string> {
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: [MAIN],
+    entryPoints: { main: MAIN, program: fileURLToPath(new URL('../../src/cli/program.ts', import.meta.url)) },
+    outdir: join(CACHE, 'cli'),
+    outExtension: { '.js': '.mjs' },
     bundle: true,
+    splitting: true,
     packages: 'external',
     platform: 'node',
     format: 'esm',
@@ -52,15 +56,20 @@ async function bundle(): Promise<string> {
     write: false,
     logLevel: 'silent',
   });
-  const text = result.outputFiles[0]!.text;
-  const file = join(CACHE, `main-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(CACHE, { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, text);
-    renameSync(temporary, file); // test files build at once; each writes whole, the last rename wins
+  const hash = createHash('sha256');
+  for (const file of result.outputFiles) hash.update(file.path).update(file.text);
+  const dir = join(CACHE, `cli-${hash.digest('hex').slice(0, 16)}`);
+  if (!existsSync(dir)) {
+    const temporary = `${dir}.${process.pid}.tmp`;
+    mkdirSync(temporary, { recursive: true });
+    for (const file of result.outputFiles) writeFileSync(join(temporary, basename(file.path)), file.text);
+    try {
+      renameSync(temporary, dir); // test files build at once; the first rename wins, the others find it there
+    } catch {
+      rmSync(temporary, { recursive: true, force: true });
+    }
   }
-  return file;
+  return join(dir, 'main.mjs');
 }
 
 export interface CliResult {
@@ -81,7 +90,7 @@ export async function startCli(args: string[], env: Record<string, string> = {})
 /** Runs a short command to its end: its exit code and output. */
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   if (TSX || process.env.B24_TEST_CLI_HOST === '0') return runProcess(args, env);
-  return host().run(await cliBundle(), args, commandEnv(env));
+  return host().run(join(dirname(await cliBundle()), 'program.mjs'), args, commandEnv(env));
 }
 
 /** `b24-events installations add` of the sample portal (test/fixtures/bodies.ts), as a user registers one; `args` adds `--db`. */
@@ -114,7 +123,7 @@ async function runProcess(args: string[], env: Record<string, string>): Promise<
 }
 
 interface Host {
-  run(bundle: string, args: string[], env: Record<string, string | undefined>): Promise<CliResult>;
+  run(program: string, args: string[], env: Record<string, string | undefined>): Promise<CliResult>;
 }
 
 let running: Host | undefined;
@@ -148,13 +157,13 @@ function host(): Host {
   });
   idle();
   running = {
-    run(bundle, args, env) {
+    run(program, args, env) {
       return new Promise<CliResult>((resolve, reject) => {
         const id = ++next;
         waiting.set(id, { resolve, reject });
         child.ref();
         child.channel?.ref();
-        child.send({ id, bundle, args, env });
+        child.send({ id, program, args, env });
       });
     },
   };
