@@ -35,7 +35,6 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, 'node_modules/.cache/b24-events-test');
 const OUT = join(CACHE, `run-${process.pid}`);
-const MAIN = join(ROOT, 'src/cli/main.ts');
 
 const DURATIONS = join(CACHE, 'durations.json');
 
@@ -151,7 +150,7 @@ if (files.length === 0) {
 removeAbandoned();
 const typechecked = typecheck ? startTypecheck() : undefined;
 await build({
-  entryPoints: [...files, join(ROOT, 'test/helpers/chromium.ts')],
+  entryPoints: [...files, join(ROOT, 'test/helpers/chromium.ts'), join(ROOT, 'test/helpers/cli.ts')],
   outbase: ROOT,
   outdir: OUT,
   outExtension: { '.js': '.mjs' },
@@ -166,21 +165,11 @@ await build({
   plugins: [keepImportMetaUrl],
 });
 const compiled = (file) => join(OUT, relative(ROOT, file)).replace(/\.ts$/, '.mjs');
-// The CLI on its own (test/helpers/cli.ts builds the same when a file runs alone): main.mjs, the executable that
-// startServer starts, and program.mjs, whose runCommand the CLI host (test/helpers/cli-host.mjs) runs commands with.
+// The CLI on its own, with the options of test/helpers/cli.ts: main.mjs, the executable that startServer starts, and
+// program.mjs, whose runCommand the CLI host (test/helpers/cli-host.mjs) runs commands with.
 const cli = join(OUT, 'cli');
-await build({
-  entryPoints: { main: MAIN, program: join(ROOT, 'src/cli/program.ts') },
-  outdir: cli,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  splitting: true,
-  packages: 'external',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
+const { CLI_BUILD } = await import(pathToFileURL(join(OUT, 'test/helpers/cli.mjs')).href);
+await build({ ...CLI_BUILD, outdir: cli, logLevel: 'warning' });
 
 // One Chromium for every browser test file (test/helpers/browser.ts connects to it).
 const chromium = await sharedChromium(files);
