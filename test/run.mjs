@@ -59,7 +59,7 @@ const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, 'utf8')
 const seconds = (file) => known[file] ?? (/[/\\](browser|e2e)[/\\]/.test(file) ? 20 : 1);
 
 /** At most this many seconds of earlier runs' tests in one shared process. */
-const GROUP_SECONDS = 12;
+const GROUP_SECONDS = 20;
 
 /**
  * The test files packed, longest first, into groups of at most GROUP_SECONDS (a longer file is a group of its own),
