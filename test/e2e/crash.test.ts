@@ -150,8 +150,9 @@ describe('crash safety', () => {
       B24_CLIENT_ID: EMULATOR_CLIENT_ID,
       B24_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
     };
-    let server = await startServer(['--db', db], env);
+    let server: Awaited<ReturnType<typeof startServer>> | undefined;
     try {
+      server = await startServer(['--db', db], env);
       const { portal, delivery } = await emulator.install(`${server.url}/bitrix24/install`);
       assert.equal(delivery.status, 200);
       const file = new SQLite(db);
@@ -184,7 +185,7 @@ describe('crash safety', () => {
       }, 15_000);
       assert.equal(emulator.stats.executed.get('app.info'), 5, 'each call ran once at the portal');
     } finally {
-      await server.stop();
+      await server?.stop();
       await running.close();
     }
   });

@@ -210,7 +210,10 @@ export async function startProcess(
     };
     child.stdout!.on('data', read);
     child.stderr!.on('data', read);
-    child.on('exit', () => reject(new Error(`${args[0]} exited:\n${output}`)));
+    child.on('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`${args[0]} exited:\n${output}`));
+    });
   });
   const kill = (signal: NodeJS.Signals) =>
     new Promise<number | null>((resolve) => {
