@@ -16,8 +16,8 @@
  *
  * Files share processes: they are packed into groups of about GROUP_SECONDS of tests (a longer file is a group of its
  * own), each one process, the groups longest first (durations from earlier runs, kept by
- * test/helpers/durations-reporter.mjs in the cache folder), so that no long end-to-end file starts last and runs
- * alone at the end. With --typecheck (as
+ * test/helpers/durations-reporter.mjs in the cache folder; on a fresh clone, test/durations.json's), so that no long
+ * end-to-end file starts last and runs alone at the end. With --typecheck (as
  * `npm test` runs it), tsc checks every file meanwhile, at a lower priority: it uses the time the tests spend waiting
  * on sockets, processes and timers, and its errors fail the run.
  *
@@ -54,9 +54,11 @@ function testFiles(paths) {
   return found.sort();
 }
 
-const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, 'utf8')) : {};
+const readJson = (path) => (existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {});
+/** Files' durations: this checkout's earlier runs, else those of test/durations.json (a run on the CI machine). */
+const known = { ...readJson(join(ROOT, 'test/durations.json')), ...readJson(DURATIONS) };
 /** A file's duration in an earlier run; files not seen yet: browser and end-to-end ones count as long. */
-const seconds = (file) => known[file] ?? (/[/\\](browser|e2e)[/\\]/.test(file) ? 20 : 1);
+const seconds = (file) => known[relative(ROOT, file)] ?? (/[/\\](browser|e2e)[/\\]/.test(file) ? 20 : 1);
 
 /** At most this many seconds of earlier runs' tests in one shared process. */
 const GROUP_SECONDS = 20;
