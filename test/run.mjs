@@ -68,7 +68,8 @@ const GROUP_SECONDS = 20;
  * each group one process: a process costs half a second to a second of CPU before its first test (node, then the
  * sources and their dependencies), as much as most files' tests. A group's entry imports its files one after
  * another, each inside a suite named by the file's path, so each file's tests run in turn with hooks of their own;
- * the durations reporter reads the files' times from those suites. Returns the entries, longest first.
+ * the durations reporter reads the files' times from those suites. Returns the entries in the order of their longest
+ * files, the longest first.
  */
 function groups(files) {
   const packed = [];
