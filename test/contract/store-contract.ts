@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { sql } from 'kysely';
 import type { Store } from '../../src/store/schema.js';
 import { claimDueEvents, finishInboxEvent, insertInboxEvent, requeueInboxEvent } from '../../src/store/inbox.js';
 import type { Lease } from '../../src/store/lease.js';
@@ -98,6 +99,19 @@ export function storeContract(makeTarget: () => Promise<ContractTarget>, skip: s
       const again = target.open();
       await again.migrate();
       await again.close();
+    });
+
+    it('refuses a database that a later build migrated further', async () => {
+      await sql`insert into b24_events_migrations (name, timestamp) values ('999_from_a_later_build', '2099-01-01')`.execute(
+        store.db,
+      );
+      const again = target.open();
+      try {
+        await assert.rejects(again.migrate(), /999_from_a_later_build/);
+      } finally {
+        await again.close();
+        await sql`delete from b24_events_migrations where name = '999_from_a_later_build'`.execute(store.db);
+      }
     });
 
     it('has the same tables and columns on every engine', async () => {
