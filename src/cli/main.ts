@@ -1,8 +1,5 @@
 #!/usr/bin/env node
-/**
- * The `b24-events` command (src/cli/program.ts). Exit codes: 0 done, 1 failed (the database, a portal or the
- * emulator answered with an error, or was away), 2 used wrongly (an unknown command or option, a bad value).
- */
+/** The `b24-events` executable: runs one command line with src/cli/program.ts (which says what its exit codes mean). */
 import { runCommand } from './program.js';
 
 // `b24-events inbox | head -1`: the reader went away; stop quietly instead of printing a stack trace.
