@@ -215,9 +215,13 @@ describe('the leased-work runner', () => {
       next_attempt_at: at,
     });
     let runs = 0;
+    let takenOver = () => {};
+    const heirRuns = new Promise<void>((resolve) => (takenOver = resolve));
     const slowFirst: EventHandler = async () => {
-      if (++runs > 1) return;
-      await sleep(300); // outlives its lease, then fails: were its write-back accepted, the event would run again
+      if (++runs > 1) return takenOver();
+      // Outlives its lease until another worker holds the event, then fails: were its write-back accepted, the
+      // event would run again.
+      await heirRuns;
       throw new Error('too late');
     };
     const settings = { ...defaultInboxSettings, leaseMs: 100, pollMs: 20 };
@@ -228,8 +232,7 @@ describe('the leased-work runner', () => {
     heir.start();
     await eventually(() => runs === 2, 2000);
     await eventually(async () => (await getInboxEvent(store.db, id))?.status === 'done');
-    await sleep(350); // the first run has ended and tried to write back
-    await Promise.all([slow.close(), heir.close()]);
+    await Promise.all([slow.close(), heir.close()]); // the first run has ended and tried to write back
     const row = await getInboxEvent(store.db, id);
     assert.equal(row?.attempts, 2);
     assert.equal(row?.lease_owner, null);
