@@ -3,7 +3,7 @@
  * handlers receive (`event`): booleans for Y/N and 1/0, `ts` as a Date, the method in lower case, and no secrets
  * (tokens are not part of the view; ONAPPMETHODCONFIRM's TOKEN is only there as its sha256).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { tokenHash, TOKEN_HASH_PREFIX } from './secrets.js';
 
 const expected = (what: string) => ({

@@ -4,7 +4,7 @@
  * comes for such apps; the page must call `BX24.installFinish()`. Here the frame POST is checked and turned into the
  * ONAPPINSTALL it stands for, so that one path stores, proves and handles both kinds of install.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidEventError, type FieldIssue } from './errors.js';
 import type { Payload } from './decode.js';
 import type { RawEvent } from './events.js';

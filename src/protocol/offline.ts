@@ -8,7 +8,7 @@
  * side: sha256 of the event name and the data, scalars compared as strings (a form-encoded online delivery carries
  * `"42"`, a JSON answer may carry `42`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256Hex } from './secrets.js';
 
 const text = z.union([z.string(), z.number()]).transform(String);

@@ -4,7 +4,7 @@
  * a portal's server is the configured one whose origin is the origin of its `server_endpoint`. A URL from a request
  * only ever selects from that list, never adds to it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { B24EventsError } from '../protocol/index.js';
 
 /** West (oauth.bitrix.info) and east (oauth.bitrix24.tech: ru, by, kz, am, az, ge, kg, uz portals). */

@@ -1,5 +1,5 @@
 /** The query strings the dashboard's pages and API take, checked with zod; a bad value is a 400 naming the field. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const text = z
   .string()
