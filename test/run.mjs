@@ -14,18 +14,17 @@
  *
  * A single file still runs the old way too: `node --import tsx --test test/cli/cli.test.ts`.
  *
- * Files share processes: they are packed into groups of about GROUP_SECONDS of tests (a longer file is a group of its
- * own), each one process, the groups longest first (durations from earlier runs, kept by
- * test/helpers/durations-reporter.mjs in the cache folder; on a fresh clone, test/durations.json's), so that no long
- * end-to-end file starts last and runs alone at the end. With --typecheck (as
+ * Files share processes: TEST_CONCURRENCY lanes take them in turn, the longest first (durations from earlier runs,
+ * kept by test/helpers/durations-reporter.mjs in the cache folder; on a fresh clone, test/durations.json's), so that
+ * no long end-to-end file starts last and runs alone at the end. With --typecheck (as
  * `npm test` runs it), tsc checks every file meanwhile, at a lower priority: it uses the time the tests spend waiting
  * on sockets, processes and timers, and its errors fail the run.
  *
- * TEST_CONCURRENCY: groups at once (default 4: the machine has 2 cores, but many files wait on sockets, child
+ * TEST_CONCURRENCY: lanes, each a process (default 4: the machine has 2 cores, but many files wait on sockets, child
  * processes and PostgreSQL). Other arguments starting with "--" go to node --test (write them as --flag=value).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -60,34 +59,40 @@ const known = { ...readJson(join(ROOT, 'test/durations.json')), ...readJson(DURA
 /** A file's duration in an earlier run; files not seen yet: browser and end-to-end ones count as long. */
 const seconds = (file) => known[relative(ROOT, file)] ?? (/[/\\](browser|e2e)[/\\]/.test(file) ? 20 : 1);
 
-/** At most this many seconds of earlier runs' tests in one shared process. */
-const GROUP_SECONDS = 20;
-
 /**
- * The test files packed, longest first, into groups of at most GROUP_SECONDS (a longer file is a group of its own),
- * each group one process: a process costs half a second to a second of CPU before its first test (node, then the
- * sources and their dependencies), as much as most files' tests. A group's entry imports its files one after
- * another, each inside a suite named by the file's path, so each file's tests run in turn with hooks of their own;
- * the durations reporter reads the files' times from those suites. Returns the entries in the order of their longest
- * files, the longest first.
+ * The processes that run the test files: as many lanes as may run at once, that share the files between them. A
+ * process costs half a second to a second of CPU before its first test (node, then the sources and their
+ * dependencies), as much as most files' tests, so a lane runs many files, one after another, each inside a suite
+ * named by its path (hooks stay per file; the durations reporter reads the files' times from those suites). Every
+ * lane goes down the same list, longest file first, and runs the next file no lane has claimed yet (a claim is a
+ * folder made: one lane succeeds). So the long files start at once and the lanes end within a short file of each
+ * other, however the machine's load stretches each file. A lane awaits each suite before it claims the next:
+ * node:test's `describe` at the top level answers once the suite has run, its hooks included (were it to answer at
+ * once, a lane would claim ahead of itself: slower, still right).
  */
-function groups(files) {
-  const packed = [];
-  for (const file of [...files].sort((a, b) => seconds(b) - seconds(a))) {
-    const group = packed.find((g) => g.seconds + seconds(file) <= GROUP_SECONDS);
-    if (group) {
-      group.files.push(file);
-      group.seconds += seconds(file);
-    } else packed.push({ files: [file], seconds: seconds(file) });
+function lanes(files, count) {
+  const claims = join(OUT, 'claims');
+  mkdirSync(claims);
+  const order = [...files]
+    .sort((a, b) => seconds(b) - seconds(a))
+    .map((file) => [relative(ROOT, file), pathToFileURL(compiled(file)).href]);
+  const entry = `import { mkdirSync } from 'node:fs';
+import { describe } from 'node:test';
+for (const [index, [name, url]] of ${JSON.stringify(order)}.entries()) {
+  try {
+    mkdirSync(${JSON.stringify(claims)} + '/' + index);
+  } catch {
+    continue; // another lane has it
   }
-  return packed.map(({ files: members }, index) => {
-    const entry = join(OUT, `group-${index + 1}.mjs`);
-    const lines = members.map(
-      (file) =>
-        `describe(${JSON.stringify(relative(ROOT, file))}, async () => { await import(${JSON.stringify(pathToFileURL(compiled(file)).href)}); });`,
-    );
-    writeFileSync(entry, `import { describe } from 'node:test';\n${lines.join('\n')}\n`);
-    return entry;
+  await describe(name, async () => {
+    await import(url);
+  });
+}
+`;
+  return Array.from({ length: Math.min(count, files.length) }, (_, index) => {
+    const path = join(OUT, `lane-${index + 1}.mjs`);
+    writeFileSync(path, entry);
+    return path;
   });
 }
 
@@ -190,7 +195,14 @@ const reporters = flags.some((flag) => flag.startsWith('--test-reporter'))
     ];
 const child = spawn(
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...flags, ...groups(files)],
+  [
+    '--enable-source-maps',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    ...reporters,
+    ...flags,
+    ...lanes(files, Number(concurrency)),
+  ],
   {
     stdio: 'inherit',
     env: {

@@ -12,7 +12,7 @@ export default async function* durations(source) {
     if ((event.type !== 'test:pass' && event.type !== 'test:fail') || event.data.nesting !== 0) continue;
     // test/run.mjs runs each file inside a suite named by the file's path from the root.
     const { file, name, details } = event.data;
-    if (/[/\\]group-\d+\.mjs$/.test(file ?? '') && name.endsWith('.test.ts'))
+    if (/[/\\]lane-\d+\.mjs$/.test(file ?? '') && name.endsWith('.test.ts'))
       seconds[name] = (seconds[name] ?? 0) + (details?.duration_ms ?? 0) / 1000;
   }
   if (!path) return;
