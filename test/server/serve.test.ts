@@ -33,26 +33,25 @@ describe('b24-events serve --app', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs the handlers a TypeScript module registers on the server’s app (B24_APP works too)', async () => {
-    const module = join(dir, 'my-app.ts');
+  it('runs the handlers a module registers on the server’s app: TypeScript with --app, JavaScript with B24_APP', async () => {
+    const handler = `app.on('ONAPPMETHODCONFIRM', (event) => console.log('handler saw', event.data.method, event.data.confirmed));`;
+    const typescript = join(dir, 'my-app.ts');
     writeFileSync(
-      module,
+      typescript,
       `import type { B24App } from ${JSON.stringify(join(ROOT, 'src/index.js'))};
        export default async (app: B24App) => {
-         app.on('ONAPPMETHODCONFIRM', (event) => console.log('handler saw', event.data.method, event.data.confirmed));
+         ${handler}
        };`,
     );
+    const javascript = join(dir, 'my-app.mjs');
+    writeFileSync(javascript, `export default (app) => {\n  ${handler}\n};\n`);
     for (const [args, env] of [
-      [['--app', module], {}],
-      [[], { B24_APP: module }],
-    ] as const) {
       // A TypeScript module needs a TypeScript loader in the server's process, as `npm start` (tsx) gives it.
-      const server = await startServer(['--db', db, ...args], {
-        ...CONFIGURED,
-        HOST: '127.0.0.1',
-        NODE_OPTIONS: '--import tsx',
-        ...env,
-      });
+      [['--app', typescript], { NODE_OPTIONS: '--import tsx' }],
+      // A JavaScript module needs none.
+      [[], { B24_APP: javascript }],
+    ] as const) {
+      const server = await startServer(['--db', db, ...args], { ...CONFIGURED, HOST: '127.0.0.1', ...env });
       try {
         const answer = await fetch(`${server.url}/bitrix24/events`, {
           method: 'POST',
