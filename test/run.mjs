@@ -10,7 +10,8 @@
  * node_modules/.cache/b24-events-test/run-<pid>/ in one go (under a second); dependencies stay external, and
  * `import.meta.url` keeps naming the original .ts file, so paths computed from it are unchanged. The test files
  * then run on plain node with source maps, so a failure points at the .ts line. The CLI (src/cli/main.ts) is
- * bundled alongside, and test/helpers/cli.ts runs it from there (B24_TEST_CLI).
+ * bundled alongside, and test/helpers/cli.ts runs it from there (B24_TEST_CLI); so is the package's root, for tests
+ * that import it in a child process (B24_TEST_COMPILED names the folder).
  *
  * A single file still runs the old way too: `node --import tsx --test test/cli/cli.test.ts`.
  *
@@ -158,7 +159,14 @@ if (files.length === 0) {
 removeAbandoned();
 const typechecked = typecheck ? startTypecheck() : undefined;
 await build({
-  entryPoints: [...files, join(ROOT, 'test/helpers/chromium.ts'), join(ROOT, 'test/helpers/cli.ts')],
+  // Beside the test files: what test/run.mjs itself loads, and the package's root for tests that import it in a child
+  // process (B24_TEST_COMPILED).
+  entryPoints: [
+    ...files,
+    ...['test/helpers/chromium.ts', 'test/helpers/cli.ts', 'src/index.ts', 'test/fixtures/bodies.ts'].map((path) =>
+      join(ROOT, path),
+    ),
+  ],
   outbase: ROOT,
   outdir: OUT,
   outExtension: { '.js': '.mjs' },
@@ -208,6 +216,7 @@ const child = spawn(
     env: {
       ...process.env,
       B24_TEST_CLI: join(cli, 'main.mjs'),
+      B24_TEST_COMPILED: OUT,
       B24_TEST_DURATIONS: DURATIONS,
       ...(chromium && { B24_TEST_CHROMIUM: chromium.wsEndpoint() }),
     },

@@ -6,14 +6,22 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = new URL('../../src/index.ts', import.meta.url).href;
-const BODIES = new URL('../fixtures/bodies.ts', import.meta.url).href;
+/** Under test/run.mjs, the modules it compiled (plain node loads them); on its own, the sources through tsx. */
+const COMPILED = process.env.B24_TEST_COMPILED;
+const module = (path: string) =>
+  COMPILED
+    ? pathToFileURL(join(COMPILED, path.replace(/\.ts$/, '.mjs'))).href
+    : new URL(`../../${path}`, import.meta.url).href;
+const ROOT = module('src/index.ts');
+const BODIES = module('test/fixtures/bodies.ts');
+const LOADER = COMPILED ? [] : ['--import', 'tsx'];
 const BLOCK = fileURLToPath(new URL('../helpers/no-native-drivers.mjs', import.meta.url));
 
 function run(script: string, block: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', BLOCK, '--input-type=module', '-e', script], {
+  const child = spawn(process.execPath, [...LOADER, '--import', BLOCK, '--input-type=module', '-e', script], {
     env: { ...process.env, BLOCK_DRIVERS: block, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
