@@ -114,6 +114,29 @@ export function storeContract(makeTarget: () => Promise<ContractTarget>, skip: s
       }
     });
 
+    it('leaves nothing behind when a migration fails halfway, so the next start migrates', async () => {
+      const fresh = await makeTarget();
+      const store = fresh.open();
+      try {
+        // The first migration creates installations, inbox, then permissions: with permissions already there, it
+        // fails after creating the other two.
+        await sql`create table permissions (taken integer)`.execute(store.db);
+        await assert.rejects(store.migrate(), /permissions/);
+        const tables = (await store.db.introspection.getTables()).map((t) => t.name);
+        assert.deepEqual(
+          tables.filter((name) => name === 'installations' || name === 'inbox'),
+          [],
+          `left behind: ${tables.join(', ')}`,
+        );
+        await sql`drop table permissions`.execute(store.db);
+        await store.migrate();
+        assert.ok((await store.db.introspection.getTables()).some((t) => t.name === 'offline_sync'));
+      } finally {
+        await store.close();
+        await fresh.cleanup();
+      }
+    });
+
     it('has the same tables and columns on every engine', async () => {
       const tables = await store.db.introspection.getTables();
       const columns = Object.fromEntries(tables.map((t) => [t.name, t.columns.map((c) => c.name).sort()]));
