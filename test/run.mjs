@@ -21,8 +21,9 @@
  * `npm test` runs it), tsc checks every file meanwhile, at a lower priority: it uses the time the tests spend waiting
  * on sockets, processes and timers, and its errors fail the run.
  *
- * TEST_CONCURRENCY: lanes, each a process (default 4: the machine has 2 cores, but many files wait on sockets, child
- * processes and PostgreSQL). Other arguments starting with "--" go to node --test (write them as --flag=value).
+ * TEST_CONCURRENCY: lanes, each a process (default 3: the machine has 2 cores, but many files wait on sockets, child
+ * processes and PostgreSQL; a fourth lane kept the cores as busy and cost more CPU in all, as the processes crowd each
+ * other). Other arguments starting with "--" go to node --test (write them as --flag=value).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -190,7 +191,7 @@ await build({ ...CLI_BUILD, outdir: cli, logLevel: 'warning' });
 // One Chromium for every browser test file (test/helpers/browser.ts connects to it).
 const chromium = await sharedChromium(files);
 
-const concurrency = process.env.TEST_CONCURRENCY ?? '4';
+const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 // node:test's own reporter (spec on a terminal, tap otherwise) and, beside it, the durations; a run given reporters
 // of its own keeps them and records no durations.
 const reporters = flags.some((flag) => flag.startsWith('--test-reporter'))
