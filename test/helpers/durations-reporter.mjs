@@ -1,9 +1,12 @@
 /**
  * A node:test reporter that prints nothing and writes, when the run ends, how long each test file's tests took (in
  * seconds, by its path from the root) to the JSON file named by B24_TEST_DURATIONS, merged with what an earlier run
- * wrote there. test/run.mjs packs the files into processes by these durations, the longest first.
+ * wrote there (files since removed or renamed are dropped). test/run.mjs gives its lanes the files by these
+ * durations, the longest first.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+const ROOT = new URL('../../', import.meta.url);
 
 export default async function* durations(source) {
   const path = process.env.B24_TEST_DURATIONS;
@@ -18,7 +21,7 @@ export default async function* durations(source) {
   if (!path) return;
   const earlier = Object.fromEntries(
     Object.entries(existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {}).filter(
-      ([file]) => file.endsWith('.test.ts') && !file.startsWith('/'),
+      ([file]) => file.endsWith('.test.ts') && !file.startsWith('/') && existsSync(new URL(file, ROOT)),
     ),
   );
   writeFileSync(`${path}.tmp`, JSON.stringify({ ...earlier, ...seconds }, null, 1));
