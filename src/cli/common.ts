@@ -9,6 +9,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A failure the command has printed already (send: the server's answer): exits 1 with nothing more said. */
+export class ReportedFailure extends Error {
+  override name = 'ReportedFailure';
+}
+
 export interface DbOptions {
   db: string;
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { B24EventsError } from '../protocol/index.js';
-import { UsageError } from './common.js';
+import { ReportedFailure, UsageError } from './common.js';
 import { inboxCommand } from './inbox.js';
 import { installationsCommand } from './installations.js';
 import { offlineCommand } from './offline.js';
@@ -61,11 +61,11 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   try {
     await program.parseAsync(argv);
-    // A command that printed a failure it could explain itself (send: the server's refusal) set the code.
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return 0;
   } catch (error) {
     // Commander has printed its own errors (or the help, or the version) already.
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof ReportedFailure) return 1;
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`b24-events: ${message}\n`);
     return error instanceof UsageError || (error instanceof B24EventsError && error.status < 500) ? 2 : 1;

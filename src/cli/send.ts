@@ -1,8 +1,8 @@
 /** `b24-events send`: a realistic event, form-encoded exactly as Bitrix24 sends it, to any URL (or printed). */
 import { Command } from 'commander';
 import { httpBuildQuery } from '../protocol/index.js';
-import { applyOverride, sampleEvent } from '../emulator/samples.js';
-import { UsageError } from './common.js';
+import { applyOverride, SampleError, sampleEvent } from '../emulator/samples.js';
+import { ReportedFailure, UsageError } from './common.js';
 
 interface SendOptions {
   url?: string;
@@ -31,8 +31,11 @@ export function sendCommand(): Command {
     .option('--json', 'print {status, body} as JSON', false)
     .option('--print', 'print the encoded body instead of sending it', false)
     .action(async (name: string, options: SendOptions) => {
-      const payload = sampleEvent(name, options);
-      for (const assignment of options.set) applyOverride(payload, assignment);
+      const payload = usage(() => {
+        const sample = sampleEvent(name, options);
+        for (const assignment of options.set) applyOverride(sample, assignment);
+        return sample;
+      });
       const body = httpBuildQuery(payload);
       if (options.print) {
         process.stdout.write(`${body}\n`);
@@ -59,6 +62,15 @@ export function sendCommand(): Command {
       } else {
         process.stdout.write(`${response.status} ${response.statusText}\n${text}\n`);
       }
-      if (!response.ok) process.exitCode = 1;
+      if (!response.ok) throw new ReportedFailure(`the server answered ${response.status}`);
     });
+}
+
+/** A bad event name or `--set` is a usage error (exit 2), as the README's exit codes say. */
+function usage<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw error instanceof SampleError ? new UsageError(error.message) : error;
+  }
 }

@@ -48,9 +48,10 @@ describe('b24-events send', () => {
     assert.equal(event.auth.application_token, 'tok');
   });
 
-  it('prints the status and answer as JSON, and exits non-zero on a refusal', async () => {
+  it('prints the status and answer as JSON, and exits 1 on a refusal, saying nothing more', async () => {
     const result = await runCli(['send', 'ONAPPUNINSTALL', '--url', url, '--json']);
-    assert.notEqual(result.code, 0);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, '');
     assert.deepEqual(JSON.parse(result.stdout), { status: 403, body: { ok: true } });
   });
 
@@ -81,7 +82,7 @@ describe('b24-events send', () => {
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args);
-      assert.notEqual(result.code, 0, args.join(' '));
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, message);
     }
   });
