@@ -122,7 +122,7 @@ describe(
 
     /**
      * The signed-in operator's page, shared by the tests below as one operator goes from page to page (a browser
-     * context and a sign-in cost Chromium about a second of CPU each).
+     * context and a sign-in cost Chromium about a second of CPU each). Closing the browser (inChromium) closes it.
      */
     let operator: Page | undefined;
     async function signedIn(viewport = { width: 1280, height: 900 }): Promise<Page> {
@@ -135,7 +135,6 @@ describe(
       } else await operator.setViewportSize(viewport);
       return operator;
     }
-    after(() => operator?.close());
 
     it('lists the portal with its region and status, and the denied permission under a filter', async () => {
       const page = await signedIn();
