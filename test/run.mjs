@@ -43,6 +43,14 @@ const args = process.argv.slice(2);
 const typecheck = args.includes('--typecheck');
 const flags = args.filter((arg) => arg.startsWith('--') && arg !== '--typecheck');
 const targets = args.filter((arg) => !arg.startsWith('--'));
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 3);
+// Without lanes, node --test would look for test files by its own rules and pass on whatever it found.
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  process.stderr.write(
+    `TEST_CONCURRENCY must be a whole number of lanes, 1 or more (not "${process.env.TEST_CONCURRENCY}")\n`,
+  );
+  process.exit(2);
+}
 
 /** Every *.test.ts under the given files and folders (default: test/), sorted. */
 function testFiles(paths) {
@@ -191,7 +199,6 @@ await build({ ...CLI_BUILD, outdir: cli, logLevel: 'warning' });
 // One Chromium for every browser test file (test/helpers/browser.ts connects to it).
 const chromium = await sharedChromium(files);
 
-const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 // node:test's own reporter (spec on a terminal, tap otherwise) and, beside it, the durations; a run given reporters
 // of its own keeps them and records no durations.
 const reporters = flags.some((flag) => flag.startsWith('--test-reporter'))
@@ -210,7 +217,7 @@ const child = spawn(
     `--test-concurrency=${concurrency}`,
     ...reporters,
     ...flags,
-    ...lanes(files, Number(concurrency)),
+    ...lanes(files, concurrency),
   ],
   {
     stdio: 'inherit',
