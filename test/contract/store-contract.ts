@@ -116,23 +116,23 @@ export function storeContract(makeTarget: () => Promise<ContractTarget>, skip: s
 
     it('leaves nothing behind when a migration fails halfway, so the next start migrates', async () => {
       const fresh = await makeTarget();
-      const store = fresh.open();
+      const halfway = fresh.open();
       try {
         // The first migration creates installations, inbox, then permissions: with permissions already there, it
         // fails after creating the other two.
-        await sql`create table permissions (taken integer)`.execute(store.db);
-        await assert.rejects(store.migrate(), /permissions/);
-        const tables = (await store.db.introspection.getTables()).map((t) => t.name);
+        await sql`create table permissions (taken integer)`.execute(halfway.db);
+        await assert.rejects(halfway.migrate(), /permissions/);
+        const tables = (await halfway.db.introspection.getTables()).map((t) => t.name);
         assert.deepEqual(
           tables.filter((name) => name === 'installations' || name === 'inbox'),
           [],
           `left behind: ${tables.join(', ')}`,
         );
-        await sql`drop table permissions`.execute(store.db);
-        await store.migrate();
-        assert.ok((await store.db.introspection.getTables()).some((t) => t.name === 'offline_sync'));
+        await sql`drop table permissions`.execute(halfway.db);
+        await halfway.migrate();
+        assert.ok((await halfway.db.introspection.getTables()).some((t) => t.name === 'offline_sync'));
       } finally {
-        await store.close();
+        await halfway.close();
         await fresh.cleanup();
       }
     });

@@ -11,12 +11,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Under test/run.mjs, the modules it compiled (plain node loads them); on its own, the sources through tsx. */
 const COMPILED = process.env.B24_TEST_COMPILED;
-const module = (path: string) =>
+const moduleUrl = (path: string) =>
   COMPILED
     ? pathToFileURL(join(COMPILED, path.replace(/\.ts$/, '.mjs'))).href
     : new URL(`../../${path}`, import.meta.url).href;
-const ROOT = module('src/index.ts');
-const BODIES = module('test/fixtures/bodies.ts');
+const ROOT = moduleUrl('src/index.ts');
+const BODIES = moduleUrl('test/fixtures/bodies.ts');
 const LOADER = COMPILED ? [] : ['--import', 'tsx'];
 const BLOCK = fileURLToPath(new URL('../helpers/no-native-drivers.mjs', import.meta.url));
 
