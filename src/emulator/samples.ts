@@ -75,16 +75,19 @@ export function sampleEvent(name: string, options: SampleOptions = {}): Payload 
 
 const TOP_LEVEL = new Set(['event_handler_id', 'data', 'ts', 'auth']);
 
-/** Applies `data.KEY=VALUE` style overrides (dots go deeper: `data.FIELDS.ID=5`). */
+/**
+ * Applies `data.KEY=VALUE` style overrides (dots go deeper: `data.FIELDS.ID=5`). Errors name the path, never the
+ * value: it may be a token (`auth.application_token=...`).
+ */
 export function applyOverride(payload: Payload, assignment: string): void {
   const at = assignment.indexOf('=');
   if (at <= 0) throw new SampleError(`--set "${assignment}" is not PATH=VALUE (for example data.METHOD=crm.deal.add).`);
   const path = assignment.slice(0, at).split('.');
   const value = assignment.slice(at + 1);
   if (!TOP_LEVEL.has(path[0]!))
-    throw new SampleError(`--set "${assignment}": the path must start with data., auth., ts or event_handler_id.`);
+    throw new SampleError(`--set ${path.join('.')}=…: the path must start with data., auth., ts or event_handler_id.`);
   if (path.some((key) => key === '' || PROTOTYPE_KEYS.has(key)))
-    throw new SampleError(`--set "${assignment}": "${path.join('.')}" is not a usable path.`);
+    throw new SampleError(`--set ${path.join('.')}=…: "${path.join('.')}" is not a usable path.`);
   let target = payload;
   for (const key of path.slice(0, -1)) {
     const next = target[key];

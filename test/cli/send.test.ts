@@ -76,6 +76,7 @@ describe('b24-events send', () => {
       [['send', 'APPINSTALL', '--print'], /not a Bitrix24 event name/],
       [['send', 'ONAPPTEST', '--print', '--set', 'nonsense'], /is not PATH=VALUE/],
       [['send', 'ONAPPTEST', '--print', '--set', 'event=X'], /must start with data\., auth\., ts/],
+      [['send', 'ONAPPTEST', '--print', '--set', 'token=s3cr3t-value'], /^b24-events: --set token=…: the path must/],
       [['send', 'ONAPPTEST', '--print', '--set', 'data.__proto__.x=1'], /not a usable path/],
       [['send', 'ONAPPTEST'], /--url is required/],
       [['send', 'ONAPPTEST', '--url', 'ftp://x'], /not an http\(s\) URL/],
@@ -84,6 +85,7 @@ describe('b24-events send', () => {
       const result = await runCli(args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /s3cr3t/, 'an error quotes the value of a --set');
     }
   });
 });
